@@ -1,0 +1,42 @@
+"""scratchnn: a small NumPy neural-network library you build while learning backprop.
+
+    import scratchnn as snn
+    net = snn.Net([snn.InLayer(784), snn.Dense(20, "relu"), snn.Dense(10, "softmax")],
+                  cost_function=snn.CrossEntropyLoss, seed=0)
+    (X_train, y_train), (X_test, y_test) = snn.load_mnist()
+    history = net.fit(X_train, y_train, validation_data=(X_test, y_test), seed=0)
+"""
+__version__ = "0.1.0"
+
+from . import gradcheck  # noqa: E402
+from .activations import Identity, ReLU, Sigmoid, Softmax, Tanh  # noqa: E402
+from .callbacks import Callback, History, ProgressBar  # noqa: E402
+from .datasets import load_mnist  # noqa: E402
+from .layers import Dense, InLayer  # noqa: E402
+from .losses import CrossEntropyLoss, MSELoss  # noqa: E402
+from .net import Net  # noqa: E402
+from .optim import SGD, Adam, Momentum  # noqa: E402
+from .pretrained import list_pretrained, load_pretrained  # noqa: E402
+
+# The seed project spelled the output activation in lower case.
+softmax, relu, sigmoid = Softmax, ReLU, Sigmoid
+
+__all__ = [
+    "Net", "InLayer", "Dense", "ReLU", "Sigmoid", "Tanh", "Softmax", "Identity",
+    "CrossEntropyLoss", "MSELoss", "SGD", "Momentum", "Adam", "Callback", "History",
+    "ProgressBar", "LivePlot", "load_mnist", "load_pretrained", "list_pretrained", "gradcheck",
+]
+
+_LAZY = {"LivePlot": ("plotting", "LivePlot"), "plotting": ("plotting", None),
+         "draw": ("draw", None), "widgets": ("widgets", None)}
+
+
+def __getattr__(name):
+    # matplotlib, Pillow and ipywidgets load only when a plot, drawing or widget is used.
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        mod = importlib.import_module(f".{module}", __name__)
+        return mod if attr is None else getattr(mod, attr)
+    raise AttributeError(f"module 'scratchnn' has no attribute {name!r}")

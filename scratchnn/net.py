@@ -1,0 +1,450 @@
+"""``Net``: a stack of dense layers, a loss, and the loops that train them."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from ._io import atomic_write
+from .activations import ACTIVATIONS, Softmax, get_activation
+from .callbacks import History, ProgressBar, call
+from .layers import Dense, InLayer
+from .losses import LOSSES, CrossEntropyLoss, get_loss
+from .optim import SGD, Adam, get_optimizer
+
+FORMAT = "scratchnn.Net/1"
+
+
+def default_optimizer():
+    """The documented default recipe of ``fit``: Adam, lr 3e-3, cosine decay to 0."""
+    return Adam(lr=3e-3, schedule="cosine")
+
+
+class Net:
+    """A feed-forward net, built the way the seed project built it::
+
+        net = Net([
+            InLayer(units=784),
+            Dense(units=20, activation=ReLU),
+            Dense(units=10, activation=Softmax),
+        ], cost_function=CrossEntropyLoss, seed=0)
+
+    ``seed`` fixes the initial weights; ``dtype`` is float32 for training speed
+    (use ``astype(np.float64)`` for gradient checks).
+    """
+
+    def __init__(self, layers, cost_function=CrossEntropyLoss, seed=None, dtype=np.float32):
+        layers = list(layers)
+        if not layers or not isinstance(layers[0], InLayer):
+            raise ValueError(
+                "the first layer must be InLayer(units=...) declaring the input width, "
+                f"got {layers[0] if layers else 'no layers'!r}"
+            )
+        if len(layers) < 2 or not all(isinstance(layer, Dense) for layer in layers[1:]):
+            bad = [layer for layer in layers[1:] if not isinstance(layer, Dense)]
+            raise ValueError(f"after InLayer every layer must be a Dense, got {bad or 'none'!r}")
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
+        self.layers = layers
+        self.loss = get_loss(cost_function)
+        self.seed = seed
+        self.metadata = {}
+        rng = np.random.default_rng(seed)
+        fan_in = layers[0].units
+        for layer in self.dense:
+            layer.build(fan_in, rng, self.dtype)
+            fan_in = layer.units
+
+    # ----------------------------------------------------------------- shape
+    @property
+    def dense(self):
+        return self.layers[1:]
+
+    @property
+    def n_inputs(self):
+        return self.layers[0].units
+
+    @property
+    def n_outputs(self):
+        return self.layers[-1].units
+
+    @property
+    def fused(self):
+        """True when the last softmax and the cross-entropy loss are differentiated together."""
+        return isinstance(self.layers[-1].activation, Softmax) and isinstance(self.loss, CrossEntropyLoss)
+
+    def params(self):
+        """``[W1, b1, W2, b2, ...]``: the arrays themselves (updates are in place)."""
+        return [p for layer in self.dense for p in layer.params]
+
+    def grads(self):
+        """``[dW1, db1, ...]`` from the last ``backward``, in the order of ``params()``."""
+        return [g for layer in self.dense for g in layer.grads]
+
+    def param_names(self):
+        return [f"{name}{i}" for i in range(1, len(self.dense) + 1) for name in ("W", "b")]
+
+    def count_params(self):
+        return sum(p.size for p in self.params())
+
+    # ------------------------------------------------------- forward/backward
+    def forward(self, X):
+        """Run ``X`` (N, n_inputs) through every layer; return the last activation ``A``.
+
+        Each layer caches what its backward pass needs.
+        """
+        A = X
+        for layer in self.dense:
+            A = layer.forward(A)
+        return A
+
+    def backward(self, Y):
+        """Backpropagate from the loss of the last ``forward``; return that loss.
+
+        ``Y`` holds targets as a float matrix shaped like the output (see
+        ``targets``). Fills every layer's ``dW`` and ``db``.
+        """
+        last = self.layers[-1]
+        _, Z, A = last.cache
+        if self.fused:
+            loss = self.loss.forward_logits(Z, Y)
+            dX = last.backward(dZ=self.loss.backward_logits(A, Y), need_dX=len(self.dense) > 1)
+        else:
+            loss = self.loss.forward(A, Y)
+            dX = last.backward(self.loss.backward(A, Y), need_dX=len(self.dense) > 1)
+        for i in range(len(self.dense) - 2, -1, -1):
+            dX = self.dense[i].backward(dX, need_dX=i > 0)
+        return loss
+
+    def loss_and_grads(self, X, y):
+        """One forward + backward pass on ``(X, y)``; return the loss. Gradients land in ``grads()``."""
+        X = self._inputs(X)
+        Y = self.targets(y, len(X))
+        self.forward(X)
+        return self.backward(Y)
+
+    # --------------------------------------------------------------- training
+    def fit(self, X, y, epochs=20, batch_size=128, optimizer=None, validation_data=None,
+            callbacks=None, seed=None, shuffle=True, verbose=False):
+        """Train with mini-batches; return a ``History``.
+
+        The default recipe (``optimizer=None``) is Adam with lr 3e-3 decayed to 0
+        by a cosine schedule over the whole run. ``optimizer`` may also be an
+        instance (``Momentum(lr=0.05, nesterov=True)``) or a name (``"sgd"``).
+        ``seed`` fixes the order of the batches. If the loss becomes NaN or inf,
+        training stops with ``FloatingPointError`` and the weights from the start
+        of that epoch are restored.
+        """
+        X = self._inputs(X, name="X")
+        Y = self.targets(y, len(X))
+        epochs = _count(epochs, "epochs", minimum=0)
+        batch_size = _count(batch_size, "batch_size", minimum=1)
+        optimizer = default_optimizer() if optimizer is None else get_optimizer(optimizer)
+        validation = None
+        if validation_data is not None:
+            if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+                raise ValueError("validation_data must be a pair (X_val, y_val), "
+                                 f"got {type(validation_data).__name__}")
+            X_val = self._inputs(validation_data[0], name="X_val")
+            validation = (X_val, self.targets(validation_data[1], len(X_val), name="y_val"))
+        history = History()
+        callbacks = [history, *(callbacks or [])]
+        if verbose:
+            callbacks.append(ProgressBar())
+        steps = math.ceil(len(X) / batch_size)
+        call(callbacks, "on_train_begin", self, {
+            "epochs": epochs, "steps_per_epoch": steps, "batch_size": batch_size,
+            "optimizer": optimizer, "samples": len(X)})
+        try:
+            # A diverging run is reported once, clearly, by _train's finite-loss
+            # check instead of as a stream of NumPy overflow warnings.
+            with np.errstate(over="ignore", invalid="ignore"):
+                self._train(X, Y, epochs, batch_size, optimizer, callbacks,
+                            np.random.default_rng(seed), shuffle, validation)
+        finally:
+            call(callbacks, "on_train_end", history)
+        return history
+
+    def _train(self, X, Y, epochs, batch_size, optimizer, callbacks, rng, shuffle, validation):
+        n = len(X)
+        steps = math.ceil(n / batch_size)
+        total = max(epochs * steps, 1)
+        for epoch in range(1, epochs + 1):
+            saved = [p.copy() for p in self.params()]
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            loss_sum = correct = 0.0
+            for step in range(1, steps + 1):
+                idx = order[(step - 1) * batch_size: step * batch_size]
+                Xb, Yb = X[idx], Y[idx]
+                P = self.forward(Xb)
+                loss = self.backward(Yb)
+                progress = ((epoch - 1) * steps + step - 1) / total
+                lr = optimizer.current_lr(progress)
+                if not math.isfinite(loss):
+                    for p, s in zip(self.params(), saved):
+                        p[...] = s
+                    raise FloatingPointError(
+                        f"loss became {loss} at epoch {epoch}, step {step} (lr={lr:.3g}); weights restored "
+                        f"to the start of epoch {epoch}. Try a smaller learning rate.")
+                optimizer.step(self.params(), self.grads(), progress)
+                batch_correct = int(np.count_nonzero(P.argmax(1) == Yb.argmax(1)))
+                loss_sum += loss * len(idx)
+                correct += batch_correct
+                call(callbacks, "on_step_end", epoch, step,
+                     {"loss": loss, "accuracy": batch_correct / len(idx), "lr": lr})
+            logs = {"loss": loss_sum / n, "accuracy": correct / n}
+            if validation is not None:
+                val = self._evaluate(*validation)
+                logs["val_loss"], logs["val_accuracy"] = val["loss"], val["accuracy"]
+            logs["lr"] = optimizer.current_lr(epoch * steps / total)
+            call(callbacks, "on_epoch_end", epoch, logs)
+
+    def gradient_descent(self, X, Y, alpha=0.01, epochs=100, batch_size=256, seed=None, verbose=False):
+        """The seed project's trainer: plain mini-batch gradient descent with step size ``alpha``.
+
+        Same argument names as the seed's ``net.gradient_descent``; it is
+        ``fit`` with ``SGD(lr=alpha)``.
+        """
+        return self.fit(X, Y, epochs=epochs, batch_size=batch_size, optimizer=SGD(lr=alpha),
+                        seed=seed, verbose=verbose)
+
+    # -------------------------------------------------------------- inference
+    def predict_proba(self, X, batch_size=8192):
+        """Outputs of the last layer (class probabilities after a softmax).
+
+        Accepts one example ``(n_inputs,)`` or a batch ``(n, n_inputs)``; always
+        returns 2-D ``(n, n_outputs)``.
+        """
+        X = self._inputs(X, allow_1d=True)
+        if len(X) <= batch_size:
+            return self.forward(X)
+        return np.concatenate([self.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
+
+    def predict(self, X):
+        """Predicted class for each row of ``X``, shape ``(n,)``."""
+        return self.predict_proba(X).argmax(axis=1)
+
+    def evaluate(self, X, y):
+        """``{"loss": mean loss, "accuracy": fraction correct}`` on ``(X, y)``."""
+        X = self._inputs(X)
+        return self._evaluate(X, self.targets(y, len(X)))
+
+    def _evaluate(self, X, Y, batch_size=8192):
+        loss_sum, correct = 0.0, 0
+        for i in range(0, len(X), batch_size):
+            Xb, Yb = X[i:i + batch_size], Y[i:i + batch_size]
+            A = self.forward(Xb)
+            if self.fused:
+                loss_sum += self.loss.forward_logits(self.layers[-1].cache[1], Yb) * len(Xb)
+            else:
+                loss_sum += self.loss.forward(A, Yb) * len(Xb)
+            correct += int(np.count_nonzero(A.argmax(1) == Yb.argmax(1)))
+        return {"loss": loss_sum / len(X), "accuracy": correct / len(X)}
+
+    # ------------------------------------------------------------- validation
+    def _inputs(self, X, name="X", allow_1d=False):
+        """``X`` as a C-contiguous 2-D array of the net's dtype, or a ValueError saying why not."""
+        X = np.asarray(X)
+        width = self.n_inputs
+        if X.dtype == object or not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)
+                                     or X.dtype == np.bool_):
+            raise ValueError(f"{name} must be a numeric array, got dtype {X.dtype}")
+        if X.ndim == 1 and allow_1d:
+            X = X[None, :]
+        if X.ndim != 2:
+            hint = ""
+            if X.ndim == 1:
+                hint = f"; for a single example use {name}.reshape(1, -1)"
+            elif X.ndim > 2 and math.prod(X.shape[1:]) == width:
+                hint = f"; flatten images with {name}.reshape(len({name}), -1)"
+            raise ValueError(f"{name} must be 2-D (n_samples, {width}), got shape {X.shape}{hint}")
+        if X.shape[1] != width:
+            raise ValueError(f"{name} must have {width} columns (the InLayer width), got shape {X.shape}")
+        if len(X) == 0:
+            raise ValueError(f"{name} is empty: expected at least one row of {width} features, got shape {X.shape}")
+        X = np.ascontiguousarray(X, dtype=self.dtype)
+        if not np.isfinite(X).all():
+            bad = int(np.count_nonzero(~np.isfinite(X)))
+            raise ValueError(f"{name} must be finite, got {bad} NaN/inf value(s)")
+        return X
+
+    def targets(self, y, n, name="y"):
+        """Targets as a float matrix ``(n, n_outputs)``.
+
+        Classification: class indices ``(n,)`` in ``0..n_outputs-1`` or one-hot rows.
+        MSE also takes any float matrix ``(n, n_outputs)`` (regression).
+        """
+        y = np.asarray(y)
+        k = self.n_outputs
+        if y.ndim == 0 or len(y) != n:
+            raise ValueError(f"{name} must have one entry per example: expected length {n}, got shape {y.shape}")
+        if y.ndim == 1 and k == 1 and not isinstance(self.loss, CrossEntropyLoss) and np.issubdtype(y.dtype, np.number):
+            y = y.reshape(-1, 1)
+        if y.ndim == 1:
+            if not np.issubdtype(y.dtype, np.integer):
+                raise ValueError(f"{name} must hold int class labels in 0..{k - 1} (or one-hot rows), got {y.dtype}")
+            if y.min() < 0 or y.max() >= k:
+                raise ValueError(f"{name} must hold class labels in 0..{k - 1}, got values from {y.min()} to {y.max()}")
+            Y = np.zeros((n, k), dtype=self.dtype)
+            Y[np.arange(n), y] = 1
+            return Y
+        if y.ndim == 2 and y.shape[1] == k and (np.issubdtype(y.dtype, np.number) or y.dtype == np.bool_):
+            Y = np.ascontiguousarray(y, dtype=self.dtype)
+            if not np.isfinite(Y).all():
+                raise ValueError(f"{name} must be finite, got NaN/inf")
+            if isinstance(self.loss, CrossEntropyLoss) and not (
+                    (Y >= 0).all() and np.allclose(Y.sum(axis=1), 1, atol=1e-3)):
+                raise ValueError(f"{name} one-hot rows must be >= 0 and sum to 1 for cross-entropy")
+            return Y
+        raise ValueError(
+            f"{name} must be int labels of shape ({n},) or one-hot rows of shape ({n}, {k}), "
+            f"got shape {y.shape} and dtype {y.dtype}"
+        )
+
+    # ------------------------------------------------------------ description
+    def summary(self):
+        """Layers, output shapes and parameter counts, as text (prints nicely as a cell's last value)."""
+        rows = [("layer", "output shape", "params"), ("InLayer", f"(N, {self.n_inputs})", "0")]
+        for i, layer in enumerate(self.dense, 1):
+            act = type(layer.activation).__name__
+            rows.append((f"Dense {i} ({act})", f"(N, {layer.units})", f"{layer.W.size + layer.b.size:,}"))
+        widths = [max(len(r[c]) for r in rows) for c in range(3)]
+        line = "-" * (sum(widths) + 4)
+        fmt = lambda r: f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}"  # noqa: E731
+        text = [fmt(rows[0]), line, *map(fmt, rows[1:]), line,
+                f"total parameters: {self.count_params():,}    loss: {type(self.loss).__name__}    dtype: {self.dtype}"]
+        return Text("\n".join(text))
+
+    def architecture(self):
+        """The layer sizes, e.g. ``[784, 20, 15, 15, 10]``."""
+        return [layer.units for layer in self.layers]
+
+    def __repr__(self):
+        acts = ", ".join(type(l.activation).__name__ for l in self.dense)
+        return f"<Net {'-'.join(map(str, self.architecture()))} ({acts}), {type(self.loss).__name__}>"
+
+    def astype(self, dtype):
+        """A copy of the net with parameters in ``dtype`` (e.g. float64 for gradient checks)."""
+        clone = Net(_layers_from_spec(self._spec()["layers"]), cost_function=type(self.loss), dtype=dtype)
+        for p, q in zip(clone.params(), self.params()):
+            p[...] = q
+        clone.metadata = dict(self.metadata)
+        return clone
+
+    def copy(self):
+        return self.astype(self.dtype)
+
+    # ----------------------------------------------------------------- saving
+    def _spec(self):
+        return {
+            "format": FORMAT,
+            "layers": [{"type": "InLayer", "units": self.n_inputs}] + [
+                {"type": "Dense", "units": l.units, "activation": l.activation.name} for l in self.dense],
+            "loss": self.loss.name,
+        }
+
+    def save(self, path, **metadata):
+        """Write weights (``.npz``, arrays only) and JSON metadata; return the path.
+
+        Extra keyword arguments (e.g. ``test_accuracy=0.963``) are stored in the
+        metadata. The file is written to a temporary name and renamed, so a
+        crash never leaves half a model behind.
+        """
+        path = Path(path)
+        meta = {**self._spec(), "scratchnn_version": __version__, "dtype": str(self.dtype),
+                "metadata": {**self.metadata, **metadata}}
+        arrays = {name: p for name, p in zip(self.param_names(), self.params())}
+        with atomic_write(path) as f:
+            np.savez(f, __metadata__=np.array(json.dumps(meta)), **arrays)
+        self.metadata = meta["metadata"]
+        return path
+
+    @classmethod
+    def load(cls, path):
+        """Read a model written by ``save``. Never unpickles: a file that needs it is refused."""
+        path = Path(path)
+        try:
+            archive = np.load(path, allow_pickle=False)
+        except FileNotFoundError:
+            raise
+        except (ValueError, OSError, EOFError) as e:
+            raise ValueError(f"{path}: not a scratchnn model file (.npz of plain arrays): {e}") from None
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError(f"{path}: expected an .npz archive written by Net.save, got a single array")
+        with archive:
+            try:
+                arrays = {name: archive[name] for name in archive.files}
+            except ValueError as e:  # object arrays need pickle: refuse them
+                raise ValueError(f"{path}: contains an object array, which would need pickle to load; refused ({e})") from None
+            except Exception as e:
+                raise ValueError(f"{path}: corrupt archive: {e}") from None
+        meta = arrays.pop("__metadata__", None)
+        if meta is None or meta.dtype.kind != "U" or meta.ndim != 0:
+            raise ValueError(f"{path}: missing the __metadata__ JSON string written by Net.save")
+        try:
+            meta = json.loads(str(meta))
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path}: metadata is not valid JSON: {e}") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise ValueError(f"{path}: unknown format {meta.get('format') if isinstance(meta, dict) else meta!r}, expected {FORMAT!r}")
+        loss = meta.get("loss")
+        if loss not in LOSSES:
+            raise ValueError(f"{path}: unknown loss {loss!r}, expected one of {sorted(LOSSES)}")
+        dtype = meta.get("dtype", "float32")
+        if dtype not in ("float32", "float64"):
+            raise ValueError(f"{path}: unknown dtype {dtype!r}, expected float32 or float64")
+        net = cls(_layers_from_spec(meta.get("layers"), path), cost_function=loss, dtype=dtype)
+        expected = dict(zip(net.param_names(), net.params()))
+        if set(arrays) != set(expected):
+            missing, extra = sorted(set(expected) - set(arrays)), sorted(set(arrays) - set(expected))
+            raise ValueError(f"{path}: arrays do not match the architecture: missing {missing}, unexpected {extra}")
+        for name, p in expected.items():
+            a = arrays[name]
+            if a.shape != p.shape:
+                raise ValueError(f"{path}: {name} has shape {a.shape}, the architecture needs {p.shape}")
+            if a.dtype.kind != "f" or not np.isfinite(a).all():
+                raise ValueError(f"{path}: {name} must hold finite floats, got dtype {a.dtype}")
+            p[...] = a
+        extra = meta.get("metadata", {})
+        net.metadata = extra if isinstance(extra, dict) else {}
+        return net
+
+
+class Text(str):
+    """A string that shows as itself (not quoted, newlines kept) as a notebook cell's value."""
+
+    def __repr__(self):
+        return str(self)
+
+
+def _layers_from_spec(spec, path="spec"):
+    if not isinstance(spec, list) or not spec:
+        raise ValueError(f"{path}: metadata has no layer list")
+    layers = []
+    for i, entry in enumerate(spec):
+        if not isinstance(entry, dict):
+            raise ValueError(f"{path}: layer {i} is {entry!r}, expected an object")
+        kind, units = entry.get("type"), entry.get("units")
+        if not isinstance(units, int) or isinstance(units, bool) or not 0 < units <= 1_000_000:
+            raise ValueError(f"{path}: layer {i} has units {units!r}, expected a positive int")
+        if kind == "InLayer" and i == 0:
+            layers.append(InLayer(units))
+        elif kind == "Dense" and i > 0:
+            act = entry.get("activation")
+            if act not in ACTIVATIONS:
+                raise ValueError(f"{path}: layer {i} has unknown activation {act!r}, expected one of {sorted(ACTIVATIONS)}")
+            layers.append(Dense(units, get_activation(act)))
+        else:
+            raise ValueError(f"{path}: layer {i} has type {kind!r}; expected "
+                             f"{'InLayer' if i == 0 else 'Dense'}")
+    return layers
+
+
+def _count(value, name, minimum):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    return int(value)

@@ -1,0 +1,137 @@
+"""Plots for notebooks: a live training plot, image grids, a confusion matrix.
+
+Everything here draws on matplotlib ``Figure``/``Axes`` and returns them, so a
+notebook can add labels or save the figure.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .callbacks import Callback
+
+
+class LivePlot(Callback):
+    """Loss and accuracy curves redrawn while ``fit`` runs: ``net.fit(..., callbacks=[LivePlot()])``.
+
+    One figure is shown with ``display(fig, display_id=True)`` and refreshed in
+    place with ``handle.update(fig)`` at most every ``every`` seconds and at each
+    epoch's end; at the end it is drawn once more and closed. That leaves exactly
+    one final figure in the saved notebook (no ``clear_output`` flicker).
+    """
+
+    def __init__(self, every: float = 0.5, smooth: int = 20, figsize=(9, 3.2), dpi=80):
+        self.every, self.smooth, self.figsize, self.dpi = every, smooth, figsize, dpi
+        self.fig = self.handle = None
+
+    def on_train_begin(self, net, params):
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+
+        self.steps_per_epoch = params["steps_per_epoch"]
+        self.epochs = params["epochs"]
+        self.loss_name = {"cross_entropy": "cross-entropy loss", "mse": "mean squared error"}.get(net.loss.name, "loss")
+        self.step_loss, self.epoch_logs = [], []
+        self.fig, (self.ax_loss, self.ax_acc) = plt.subplots(1, 2, figsize=self.figsize, dpi=self.dpi)
+        self._draw()
+        self.handle = display(self.fig, display_id=True)
+        self.last = time.monotonic()
+
+    def on_step_end(self, epoch, step, logs):
+        self.step_loss.append(logs["loss"])
+        if time.monotonic() - self.last >= self.every:
+            self._refresh()
+
+    def on_epoch_end(self, epoch, logs):
+        self.epoch_logs.append(logs)
+        self._refresh()
+
+    def on_train_end(self, history):
+        import matplotlib.pyplot as plt
+
+        if self.fig is not None:
+            self._refresh()
+            plt.close(self.fig)
+
+    def _refresh(self):
+        self._draw()
+        if self.handle is not None:
+            self.handle.update(self.fig)
+        self.last = time.monotonic()
+
+    def _draw(self):
+        ax, bx = self.ax_loss, self.ax_acc
+        ax.clear()
+        bx.clear()
+        spe = max(self.steps_per_epoch, 1)
+        if self.step_loss:
+            steps = np.arange(1, len(self.step_loss) + 1) / spe
+            ax.plot(steps, self.step_loss, color="tab:blue", alpha=0.25, lw=0.8)
+            k = min(self.smooth, len(self.step_loss))
+            smooth = np.convolve(self.step_loss, np.ones(k) / k, mode="valid")
+            ax.plot(steps[k - 1:], smooth, color="tab:blue", lw=1.5, label="train (batches)")
+        epochs = np.arange(1, len(self.epoch_logs) + 1)
+        for key, color, label in (("val_loss", "tab:orange", "validation"),):
+            vals = [log[key] for log in self.epoch_logs if key in log]
+            if vals:
+                ax.plot(epochs[:len(vals)], vals, "o-", color=color, ms=3, label=label)
+        for key, color, label in (("accuracy", "tab:blue", "train"), ("val_accuracy", "tab:orange", "validation")):
+            vals = [100 * log[key] for log in self.epoch_logs if key in log]
+            if vals:
+                bx.plot(epochs[:len(vals)], vals, "o-", color=color, ms=3, label=label)
+        ax.set(xlabel="epoch", ylabel=self.loss_name, title="loss", xlim=(0, max(self.epochs, 1)))
+        bx.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy", xlim=(0, max(self.epochs, 1)))
+        for a in (ax, bx):
+            a.grid(alpha=0.3)
+            if a.get_legend_handles_labels()[0]:
+                a.legend(loc="best", fontsize=8)
+        self.fig.tight_layout()
+
+
+def show_images(images, labels=None, ncols=10, size=1.0, cmap="gray_r", title=None):
+    """A grid of 28x28 images (rows of ``(n, 784)`` or ``(n, 28, 28)``) with optional captions."""
+    import matplotlib.pyplot as plt
+
+    images = np.asarray(images)
+    n = len(images)
+    side = int(round(np.sqrt(images[0].size)))
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * (1.25 if labels is not None else 1)),
+                             dpi=80, squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(images[i].reshape(side, side), cmap=cmap, vmin=0, vmax=images.max() or 1)
+            if labels is not None:
+                ax.set_title(str(labels[i]), fontsize=9)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def confusion_matrix(y_true, y_pred, n_classes=10):
+    """``C[i, j]`` = how many examples of class ``i`` were predicted as ``j``."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    return np.bincount(n_classes * y_true + y_pred, minlength=n_classes ** 2).reshape(n_classes, n_classes)
+
+
+def plot_confusion_matrix(C, ax=None):
+    """Draw a confusion matrix with counts in the cells; the diagonal is what went right."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4.5), dpi=80)
+    k = len(C)
+    off = C.astype(float)
+    np.fill_diagonal(off, np.nan)
+    ax.imshow(off, cmap="Reds")
+    for i in range(k):
+        for j in range(k):
+            ax.text(j, i, str(C[i, j]), ha="center", va="center", fontsize=7,
+                    color="tab:green" if i == j else "black")
+    ax.set(xticks=range(k), yticks=range(k), xlabel="predicted digit", ylabel="true digit",
+           title="confusion matrix (off-diagonal = mistakes)")
+    return ax

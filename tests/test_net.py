@@ -1,0 +1,229 @@
+"""Net: building, training, prediction, and the errors bad input gets."""
+import math
+
+import numpy as np
+import pytest
+
+import scratchnn as snn
+
+
+def seed_net(seed=0, **kw):
+    return snn.Net([snn.InLayer(784), snn.Dense(20, snn.ReLU), snn.Dense(15, snn.ReLU),
+                    snn.Dense(15, snn.ReLU), snn.Dense(10, snn.Softmax)],
+                   cost_function=snn.CrossEntropyLoss, seed=seed, **kw)
+
+
+def test_activation_given_as_class_instance_or_name_builds_the_same_net():
+    nets = [snn.Net([snn.InLayer(4), snn.Dense(3, a), snn.Dense(2, "softmax")], seed=0)
+            for a in (snn.ReLU, snn.ReLU(), "relu", "ReLU")]
+    for net in nets[1:]:
+        assert all(np.array_equal(p, q) for p, q in zip(net.params(), nets[0].params()))
+        assert isinstance(net.dense[0].activation, snn.ReLU)
+
+
+def test_seed_fixes_initial_weights_and_none_does_not():
+    assert np.array_equal(seed_net(1).dense[0].W, seed_net(1).dense[0].W)
+    assert not np.array_equal(seed_net(1).dense[0].W, seed_net(2).dense[0].W)
+
+
+def test_seed_project_spelling_still_works():
+    net = snn.Net([snn.InLayer(units=784), snn.Dense(units=20, activation=snn.ReLU),
+                   snn.Dense(units=10, activation=snn.softmax)], cost_function=snn.CrossEntropyLoss)
+    assert net.architecture() == [784, 20, 10]
+
+
+def test_initial_loss_is_close_to_ln10(mnist):
+    (X, y), _ = mnist
+    assert seed_net().evaluate(X[:2000], y[:2000])["loss"] == pytest.approx(math.log(10), abs=0.15)
+
+
+def test_predict_proba_rows_sum_to_one_and_accepts_one_example(rng):
+    net = seed_net()
+    X = rng.uniform(0, 1, (5, 784)).astype(np.float32)
+    P = net.predict_proba(X)
+    assert P.shape == (5, 10) and P.dtype == np.float32
+    assert np.allclose(P.sum(1), 1, atol=1e-5)
+    assert np.allclose(net.predict_proba(X[0]), P[:1])
+    assert net.predict(X).shape == (5,) and net.predict(X).dtype.kind == "i"
+
+
+def test_predict_proba_in_chunks_equals_all_at_once(rng):
+    net = seed_net()
+    X = rng.uniform(0, 1, (50, 784)).astype(np.float32)
+    assert np.allclose(net.predict_proba(X, batch_size=7), net.predict_proba(X))
+
+
+def test_overfits_100_examples_to_100_percent(mnist):
+    (X, y), _ = mnist
+    net = seed_net()
+    net.fit(X[:100], y[:100], epochs=150, batch_size=20, optimizer=snn.Adam(lr=1e-2), seed=0)
+    assert net.evaluate(X[:100], y[:100])["accuracy"] == 1.0
+
+
+def test_fit_is_reproducible_with_seeds(mnist):
+    (X, y), _ = mnist
+    a, b = seed_net(), seed_net()
+    ha = a.fit(X[:3000], y[:3000], epochs=2, seed=5)
+    hb = b.fit(X[:3000], y[:3000], epochs=2, seed=5)
+    assert ha.history["loss"] == hb.history["loss"]
+    assert all(np.array_equal(p, q) for p, q in zip(a.params(), b.params()))
+
+
+@pytest.mark.slow
+def test_default_recipe_reaches_96_percent_on_mnist(mnist):
+    (X, y), (Xt, yt) = mnist
+    net = seed_net()
+    h = net.fit(X, y, validation_data=(Xt, yt), seed=0)
+    assert len(h.history["val_accuracy"]) == 20
+    assert h.history["val_accuracy"][-1] >= 0.96
+    assert h.history["loss"][-1] < h.history["loss"][0]
+
+
+@pytest.mark.parametrize("opt", ["sgd", "momentum", "nesterov", "adam", snn.SGD(lr=0.2, weight_decay=1e-4),
+                                 snn.Momentum(lr=0.05, nesterov=True, schedule="cosine"),
+                                 snn.Adam(lr=3e-3, weight_decay=1e-2, schedule="cosine")], ids=str)
+def test_every_optimizer_lowers_the_loss(opt, mnist):
+    (X, y), _ = mnist
+    net = seed_net()
+    before = net.evaluate(X[:5000], y[:5000])["loss"]
+    net.fit(X[:5000], y[:5000], epochs=3, optimizer=opt, seed=0)
+    assert net.evaluate(X[:5000], y[:5000])["loss"] < before - 0.5
+
+
+def test_gradient_descent_keeps_the_seed_signature(mnist):
+    (X, y), _ = mnist
+    net = seed_net()
+    h = net.gradient_descent(X[:2000], np.eye(10)[y[:2000]], alpha=0.1, epochs=3, batch_size=256)
+    assert len(h.history["loss"]) == 3 and h.history["loss"][-1] < h.history["loss"][0]
+
+
+def test_cosine_schedule_decays_to_zero():
+    opt = snn.Adam(lr=1.0, schedule="cosine")
+    assert opt.current_lr(0) == 1.0 and opt.current_lr(0.5) == pytest.approx(0.5) and opt.current_lr(1) == 0
+
+
+def test_callbacks_get_epoch_and_step_events(mnist):
+    (X, y), _ = mnist
+    events = []
+
+    class Spy(snn.Callback):
+        def on_train_begin(self, net, params):
+            events.append(("begin", params["epochs"], params["steps_per_epoch"]))
+
+        def on_step_end(self, epoch, step, logs):
+            events.append(("step", epoch, step))
+
+        def on_epoch_end(self, epoch, logs):
+            events.append(("epoch", epoch, sorted(logs)))
+
+        def on_train_end(self, history):
+            events.append(("end",))
+
+    seed_net().fit(X[:250], y[:250], epochs=2, batch_size=100, callbacks=[Spy()],
+                   validation_data=(X[250:300], y[250:300]))
+    assert events[0] == ("begin", 2, 3)
+    assert events[1:4] == [("step", 1, 1), ("step", 1, 2), ("step", 1, 3)]
+    assert events[4] == ("epoch", 1, ["accuracy", "loss", "lr", "val_accuracy", "val_loss"])
+    assert events[-1] == ("end",) and len(events) == 10
+
+
+def test_nan_loss_stops_training_naming_epoch_and_step_and_restores_weights(mnist):
+    (X, y), _ = mnist
+    net = seed_net()
+    net.fit(X[:1000], y[:1000], epochs=1, seed=0)
+    good = [p.copy() for p in net.params()]
+    with pytest.raises(FloatingPointError, match=r"epoch 1, step \d+"):
+        net.fit(X[:1000], y[:1000], epochs=3, optimizer=snn.SGD(lr=1e6), seed=0)
+    assert all(np.array_equal(p, q) for p, q in zip(net.params(), good))
+
+
+def test_summary_lists_layers_and_parameter_count():
+    text = seed_net().summary()
+    assert "Dense 1 (ReLU)" in text and "15,700" in text and "16,415" in text
+    assert repr(text) == str(text)
+
+
+# ------------------------------------------------------------------ bad input
+@pytest.mark.parametrize("X,match", [
+    (np.zeros((5, 783)), r"784 columns.*\(5, 783\)"),
+    (np.zeros(784), r"2-D.*got shape \(784,\).*reshape\(1, -1\)"),
+    (np.zeros((5, 28, 28)), r"2-D.*\(5, 28, 28\).*flatten"),
+    (np.zeros((0, 784)), r"empty"),
+    (np.full((2, 784), np.nan), r"finite.*NaN"),
+    (np.array([["a"] * 784]), r"numeric"),
+])
+def test_fit_rejects_bad_X_naming_expected_and_got(X, match):
+    with pytest.raises(ValueError, match=match):
+        seed_net().fit(X, np.zeros(len(X), dtype=int), epochs=1)
+
+
+@pytest.mark.parametrize("y,match", [
+    (np.array([0.0, 1.0, 2.0]), r"int class labels in 0..9.*float64"),
+    (np.array([0, 1, 10]), r"0..9.*from 0 to 10"),
+    (np.array([-1, 1, 2]), r"0..9.*from -1"),
+    (np.array([0, 1]), r"length 3.*\(2,\)"),
+    (np.zeros((3, 9)), r"one-hot rows of shape \(3, 10\)"),
+    (np.full((3, 10), 0.5), r"sum to 1"),
+])
+def test_fit_rejects_bad_labels(y, match):
+    with pytest.raises(ValueError, match=match):
+        seed_net().fit(np.zeros((3, 784)), y, epochs=1)
+
+
+def test_one_hot_labels_train_like_int_labels(mnist):
+    (X, y), _ = mnist
+    a, b = seed_net(), seed_net()
+    a.fit(X[:500], y[:500], epochs=1, seed=0)
+    b.fit(X[:500], np.eye(10)[y[:500]], epochs=1, seed=0)
+    assert all(np.allclose(p, q) for p, q in zip(a.params(), b.params()))
+
+
+@pytest.mark.parametrize("kw,match", [
+    ({"batch_size": 0}, r"batch_size must be an int >= 1, got 0"),
+    ({"batch_size": -5}, r"batch_size.*-5"),
+    ({"batch_size": 2.5}, r"batch_size.*2.5"),
+    ({"epochs": -1}, r"epochs must be an int >= 0, got -1"),
+    ({"optimizer": "adamw"}, r"unknown optimizer 'adamw'"),
+    ({"validation_data": np.zeros((2, 784))}, r"pair"),
+])
+def test_fit_rejects_bad_arguments(kw, match):
+    with pytest.raises(ValueError, match=match):
+        seed_net().fit(np.zeros((3, 784)), [0, 1, 2], **kw)
+
+
+def test_zero_epochs_is_a_no_op():
+    net = seed_net()
+    before = [p.copy() for p in net.params()]
+    assert net.fit(np.zeros((3, 784)), [0, 1, 2], epochs=0).history == {}
+    assert all(np.array_equal(p, q) for p, q in zip(before, net.params()))
+
+
+@pytest.mark.parametrize("layers,match", [
+    ([snn.Dense(3, "relu")], "first layer must be InLayer"),
+    ([snn.InLayer(3)], "every layer must be a Dense"),
+    ([snn.InLayer(3), "dense"], "every layer must be a Dense"),
+])
+def test_net_rejects_bad_layer_lists(layers, match):
+    with pytest.raises(ValueError, match=match):
+        snn.Net(layers)
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: snn.Dense(0, "relu"), "positive int, got 0"),
+    (lambda: snn.Dense(3, "swish"), "unknown activation 'swish'"),
+    (lambda: snn.Net([snn.InLayer(2), snn.Dense(2)], cost_function="hinge"), "unknown loss 'hinge'"),
+    (lambda: snn.Adam(lr=-1), "lr must be a positive number"),
+    (lambda: snn.SGD(schedule="step"), "unknown schedule 'step'"),
+])
+def test_constructors_reject_bad_arguments(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_mse_regression_with_float_targets(rng):
+    net = snn.Net([snn.InLayer(2), snn.Dense(8, "tanh"), snn.Dense(1)], cost_function=snn.MSELoss, seed=0)
+    X = rng.uniform(-1, 1, (256, 2))
+    y = X[:, 0] * X[:, 1]
+    before = net.evaluate(X, y)["loss"]
+    net.fit(X, y, epochs=100, batch_size=32, optimizer=snn.Adam(lr=1e-2), seed=0)
+    assert net.evaluate(X, y)["loss"] < before / 5
