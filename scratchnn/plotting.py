@@ -135,3 +135,48 @@ def plot_confusion_matrix(C, ax=None):
     ax.set(xticks=range(k), yticks=range(k), xlabel="predicted digit", ylabel="true digit",
            title="confusion matrix (off-diagonal = mistakes)")
     return ax
+
+
+def show_predictions(images, probs, labels=None, ncols=None, size=1.3):
+    """Each digit above a bar chart of the net's ten probabilities.
+
+    The predicted class is orange, or green when it equals ``labels[i]``; the
+    true class is outlined. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    images, probs = np.asarray(images), np.asarray(probs)
+    n, k = probs.shape
+    if len(images) != n:
+        raise ValueError(f"need one row of probabilities per image, got {len(images)} images and {n} rows")
+    ncols = min(ncols or n, n)
+    nrows = int(np.ceil(n / ncols))
+    side = int(round(np.sqrt(images[0].size)))
+    fig, axes = plt.subplots(2 * nrows, ncols, figsize=(ncols * size, nrows * size * 1.9), dpi=80,
+                             squeeze=False, gridspec_kw={"height_ratios": [1, 0.8] * nrows})
+    for i in range(nrows * ncols):
+        ax_img, ax_bar = axes[2 * (i // ncols), i % ncols], axes[2 * (i // ncols) + 1, i % ncols]
+        ax_img.axis("off")
+        if i >= n:
+            ax_bar.axis("off")
+            continue
+        ax_img.imshow(images[i].reshape(side, side), cmap="gray_r", vmin=0, vmax=1)
+        pred = int(probs[i].argmax())
+        right = labels is not None and pred == labels[i]
+        colors = ["tab:gray"] * k
+        colors[pred] = "tab:green" if right else "tab:orange"
+        bars = ax_bar.bar(range(k), probs[i], color=colors)
+        if labels is not None:
+            ax_img.set_title(f"label {labels[i]}", fontsize=9)
+            bars[labels[i]].set_edgecolor("black")
+            bars[labels[i]].set_linewidth(1.2)
+        ax_bar.set_ylim(0, 1)
+        ax_bar.set_xticks(range(k))
+        ax_bar.tick_params(labelsize=6)
+        if i % ncols == 0:
+            ax_bar.set_ylabel("probability", fontsize=8)
+        else:
+            ax_bar.set_yticklabels([])
+        ax_bar.set_xlabel("digit", fontsize=8)
+    fig.tight_layout()
+    return fig
