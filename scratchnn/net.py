@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from . import __version__
 from ._io import atomic_write
@@ -85,6 +86,27 @@ class Net:
         """``[dW1, db1, ...]`` from the last ``backward``, in the order of ``params()``."""
         return [g for layer in self.dense for g in layer.grads]
 
+    def _flat_groups(self):
+        """Weights and biases as two flat arrays that the layers' arrays are views of.
+
+        The optimizer then updates 2 arrays per step instead of 2 per layer, which
+        is most of the time it takes on a small net. Rebuilt at every ``fit`` so a
+        layer array replaced by hand (``layer.W = ...``) is picked up.
+        """
+        groups = []
+        for attr, grad_attr in (("W", "dW"), ("b", "db")):
+            arrays = [getattr(layer, attr) for layer in self.dense]
+            flat = np.concatenate([a.ravel() for a in arrays])
+            flat_grad = np.zeros_like(flat)
+            start = 0
+            for layer, a in zip(self.dense, arrays):
+                stop = start + a.size
+                setattr(layer, attr, flat[start:stop].reshape(a.shape))
+                setattr(layer, grad_attr, flat_grad[start:stop].reshape(a.shape))
+                start = stop
+            groups.append((flat, flat_grad))
+        return groups
+
     def param_names(self):
         return [f"{name}{i}" for i in range(1, len(self.dense) + 1) for name in ("W", "b")]
 
@@ -161,8 +183,11 @@ class Net:
             "optimizer": optimizer, "samples": len(X)})
         try:
             # A diverging run is reported once, clearly, by _train's finite-loss
-            # check instead of as a stream of NumPy overflow warnings.
-            with np.errstate(over="ignore", invalid="ignore"):
+            # check instead of as a stream of NumPy overflow warnings. One BLAS
+            # thread: these matrices are too small to share out, and on a busy
+            # machine (a class on one JupyterHub) extra BLAS threads spin and wait
+            # and made an epoch 10x slower here.
+            with np.errstate(over="ignore", invalid="ignore"), threadpool_limits(1, user_api="blas"):
                 self._train(X, Y, epochs, batch_size, optimizer, callbacks,
                             np.random.default_rng(seed), shuffle, validation)
         finally:
@@ -173,8 +198,11 @@ class Net:
         n = len(X)
         steps = math.ceil(n / batch_size)
         total = max(epochs * steps, 1)
+        (W, dW), (b, db) = self._flat_groups()
+        params, grads, decay = [W, b], [dW, db], [True, False]  # weight decay on weights only
+        labels = Y.argmax(axis=1)
         for epoch in range(1, epochs + 1):
-            saved = [p.copy() for p in self.params()]
+            saved = [W.copy(), b.copy()]
             order = rng.permutation(n) if shuffle else np.arange(n)
             loss_sum = correct = 0.0
             for step in range(1, steps + 1):
@@ -185,13 +213,12 @@ class Net:
                 progress = ((epoch - 1) * steps + step - 1) / total
                 lr = optimizer.current_lr(progress)
                 if not math.isfinite(loss):
-                    for p, s in zip(self.params(), saved):
-                        p[...] = s
+                    W[...], b[...] = saved
                     raise FloatingPointError(
                         f"loss became {loss} at epoch {epoch}, step {step} (lr={lr:.3g}); weights restored "
                         f"to the start of epoch {epoch}. Try a smaller learning rate.")
-                optimizer.step(self.params(), self.grads(), progress)
-                batch_correct = int(np.count_nonzero(P.argmax(1) == Yb.argmax(1)))
+                optimizer.step(params, grads, progress, decay)
+                batch_correct = int(np.count_nonzero(P.argmax(1) == labels[idx]))
                 loss_sum += loss * len(idx)
                 correct += batch_correct
                 call(callbacks, "on_step_end", epoch, step,

@@ -51,10 +51,16 @@ class Optimizer:
     def current_lr(self, progress: float = 0.0) -> float:
         return self.lr * self.schedule(progress)
 
-    def step(self, params, grads, progress: float = 0.0):
+    def step(self, params, grads, progress: float = 0.0, decay=None):
+        """Update each array of ``params`` in place from the matching ``grads``.
+
+        ``decay`` says which arrays get weight decay; by default the 2-D ones.
+        """
         lr = self.current_lr(progress)
-        for i, (p, g) in enumerate(zip(params, grads)):
-            self.update(i, p, g, lr, self.weight_decay if p.ndim > 1 else 0.0)
+        if decay is None:
+            decay = [p.ndim > 1 for p in params]
+        for i, (p, g, d) in enumerate(zip(params, grads, decay)):
+            self.update(i, p, g, lr, self.weight_decay if d else 0.0)
 
     def update(self, i, p, g, lr, wd):
         raise NotImplementedError
@@ -107,7 +113,7 @@ class Momentum(Optimizer):
         if wd:
             g = g + wd * p
         v = self.state.get(i)
-        if v is None:
+        if v is None or v.shape != p.shape:
             v = self.state[i] = np.zeros_like(p)
         v *= self.beta
         v += g
@@ -136,13 +142,13 @@ class Adam(Optimizer):
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
         self.t = 0
 
-    def step(self, params, grads, progress: float = 0.0):
+    def step(self, params, grads, progress: float = 0.0, decay=None):
         self.t += 1
-        super().step(params, grads, progress)
+        super().step(params, grads, progress, decay)
 
     def update(self, i, p, g, lr, wd):
         state = self.state.get(i)
-        if state is None:
+        if state is None or state[0].shape != p.shape:
             state = self.state[i] = (np.zeros_like(p), np.zeros_like(p), np.empty_like(p))
         m, v, tmp = state
         b1, b2 = self.beta1, self.beta2

@@ -1,0 +1,76 @@
+"""Time per epoch of the seed net (784-20-15-15-10, batch 128, Adam, float32): scratchnn vs PyTorch CPU.
+
+Both do the same work on the same data in the same process: shuffle, slice a batch, forward,
+softmax cross-entropy, backward, Adam step. Runs are interleaved and the median of each is
+compared, because the speed of a shared machine drifts. Prints the ratio torch / scratchnn.
+
+    python benchmarks/vs_torch.py [--repeats 7]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+import scratchnn as snn
+
+
+def seed_net(seed=0):
+    return snn.Net([snn.InLayer(784), snn.Dense(20, "relu"), snn.Dense(15, "relu"), snn.Dense(15, "relu"),
+                    snn.Dense(10, "softmax")], seed=seed)
+
+
+def scratchnn_epoch(net, X, y, seed):
+    t = time.perf_counter()
+    net.fit(X, y, epochs=1, batch_size=128, optimizer=snn.Adam(lr=1e-3), seed=seed)
+    return time.perf_counter() - t
+
+
+def torch_epoch(model, opt, X, y, seed, torch):
+    t = time.perf_counter()
+    gen = torch.Generator().manual_seed(seed)
+    order = torch.randperm(len(X), generator=gen)
+    for i in range(0, len(X), 128):
+        idx = order[i:i + 128]
+        loss = torch.nn.functional.cross_entropy(model(X[idx]), y[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    return time.perf_counter() - t
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeats", type=int, default=7)
+    args = ap.parse_args()
+    import torch
+
+    (X, y), _ = snn.load_mnist()
+    net = seed_net()
+    layers = []
+    for i, d in enumerate(net.dense):
+        lin = torch.nn.Linear(d.W.shape[0], d.W.shape[1])
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(d.W.T.copy()))
+            lin.bias.copy_(torch.from_numpy(d.b))
+        layers += [lin] + ([torch.nn.ReLU()] if i < len(net.dense) - 1 else [])
+    model = torch.nn.Sequential(*layers)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+
+    ours, theirs = [], []
+    scratchnn_epoch(net, X, y, 0), torch_epoch(model, opt, Xt, yt, 0, torch)  # warm-up
+    for r in range(args.repeats):
+        ours.append(scratchnn_epoch(net, X, y, r))
+        theirs.append(torch_epoch(model, opt, Xt, yt, r, torch))
+    a, b = statistics.median(ours), statistics.median(theirs)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; numpy {np.__version__}")
+    print(f"scratchnn: median {a:.3f} s/epoch  (runs: {', '.join(f'{t:.3f}' for t in ours)})")
+    print(f"pytorch:   median {b:.3f} s/epoch  (runs: {', '.join(f'{t:.3f}' for t in theirs)})")
+    print(f"ratio pytorch / scratchnn: {b / a:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
