@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import os
 import urllib.request
 import zlib
@@ -41,6 +42,7 @@ MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
+GZIP_MAGIC = b"\x1f\x8b"
 REPO_DIR = Path(__file__).resolve().parent.parent / "data" / "mnist"
 
 
@@ -71,12 +73,20 @@ def load_mnist(flatten=True, normalize=True, dtype=np.float32, download=True, mi
     in [0, 1] (or raw 0..255 bytes with ``normalize=False``). ``y``: int64 in 0..9.
     60,000 training and 10,000 test examples.
     """
+    dtype = np.dtype(dtype)
+    if normalize and dtype.kind != "f":
+        raise ValueError(f"normalize=True needs a float dtype, got {dtype}; use normalize=False for raw bytes")
     arrays = {key: read_idx(find_file(name, download=download, mirrors=mirrors), name)
               for key, name in FILES.items()}
 
     def images(a):
         a = a.reshape(len(a), -1) if flatten else a
-        return (a.astype(dtype) / 255).astype(dtype, copy=False) if normalize else a
+        if not normalize:
+            return a.copy()  # the parsed bytes are a read-only view of the file
+        # Divide straight into the result: one pass, no float temporaries.
+        X = np.empty(a.shape, dtype)
+        np.divide(a, dtype.type(255), out=X)
+        return X
 
     return ((images(arrays["train_images"]), arrays["train_labels"].astype(np.int64)),
             (images(arrays["test_images"]), arrays["test_labels"].astype(np.int64)))
@@ -94,12 +104,21 @@ def find_file(name, download=True, mirrors=MIRRORS) -> bytes:
 
 
 def decompress(data: bytes, source) -> bytes:
-    if data[:2] != b"\x1f\x8b":
+    """Gunzip ``data`` (or return it as is if it is not gzip); a corrupt stream is a ValueError naming ``source``."""
+    if data[:2] != GZIP_MAGIC:
         return data
+    # zlib checks the gzip header and trailer (CRC-32, length) itself, in one
+    # pass; gzip.decompress would compute the CRC again in Python's module.
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
-        return gzip.decompress(data)
+        out = inflater.decompress(data)
+        if not inflater.eof:
+            raise EOFError("stream ends before the end of the gzip member")
+        if inflater.unused_data:  # several gzip members in a row: rare, let gzip join them
+            out = gzip.decompress(data)
     except (OSError, EOFError, zlib.error) as e:
         raise ValueError(f"{source}: corrupt gzip data ({e}); delete the file and load again") from None
+    return out
 
 
 def verify(name: str, data: bytes, source) -> bytes:
@@ -138,13 +157,17 @@ def download_file(name: str, mirrors=MIRRORS, timeout=60) -> bytes:
     The file is written to a temporary name in the cache directory and renamed
     only after its checksum matched, so the cache never holds a bad file.
     """
+    if isinstance(mirrors, str):  # one mirror given as a plain URL
+        mirrors = [mirrors]
     errors = []
     for base in mirrors:
         url = base.rstrip("/") + f"/{name}.gz"
         try:
             with urllib.request.urlopen(url, timeout=timeout) as response:
                 payload = response.read()
-        except OSError as e:  # URLError, HTTPError, timeouts are all OSErrors
+        # URLError, HTTPError, refused connections and timeouts are OSErrors; a
+        # connection cut mid-body is http.client.IncompleteRead, an HTTPException.
+        except (OSError, http.client.HTTPException) as e:
             errors.append(f"{url}: {e}")
             continue
         try:
@@ -152,7 +175,8 @@ def download_file(name: str, mirrors=MIRRORS, timeout=60) -> bytes:
         except ValueError as e:
             errors.append(str(e))
             continue
-        with atomic_write(cache_dir() / f"{name}.gz") as f:
+        target = cache_dir() / (f"{name}.gz" if payload[:2] == GZIP_MAGIC else name)
+        with atomic_write(target) as f:
             f.write(payload)
         return data
     raise ValueError(

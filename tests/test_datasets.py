@@ -1,0 +1,316 @@
+"""MNIST loading: parsing, checksums, where files are found, and downloading from mirrors.
+
+Downloads are tested against a real HTTP server on 127.0.0.1 (stdlib ``http.server``
+in a thread) serving the vendored files, corrupted copies and broken responses.
+Every test that could touch a cache points ``XDG_CACHE_HOME`` at a temporary
+directory and hides the repository's ``data/mnist`` so the code path under test
+is the only place the files can come from.
+"""
+import functools
+import gzip
+import hashlib
+import http.server
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import scratchnn as snn
+from scratchnn import datasets
+
+VENDORED = datasets.REPO_DIR  # captured before any test monkeypatches it
+LABELS = "t10k-labels-idx1-ubyte"  # the smallest file (4.5 KB gzipped): quick to serve and corrupt
+
+
+def files_under(path):
+    """Every file below ``path`` (relative paths), to prove nothing else was left there."""
+    path = Path(path)
+    return sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()) if path.exists() else []
+
+
+def idx_bytes(magic, shape, payload=None):
+    """A synthetic IDX file: big-endian magic and dimensions, then unsigned bytes."""
+    header = magic.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in shape)
+    if payload is None:
+        payload = bytes(int(np.prod(shape)))
+    return header + payload
+
+
+def corrupted(data: bytes) -> bytes:
+    """``data`` with one byte near the end changed: still parses, but the checksum is wrong."""
+    data = bytearray(data)
+    data[-1] = (data[-1] + 1) % 10
+    return bytes(data)
+
+
+# ----------------------------------------------------------------- parsing
+def test_load_mnist_shapes_dtypes_and_ranges(mnist):
+    (X_train, y_train), (X_test, y_test) = mnist
+    assert X_train.shape == (60000, 784) and X_test.shape == (10000, 784)
+    assert X_train.dtype == X_test.dtype == np.float32
+    assert y_train.shape == (60000,) and y_test.shape == (10000,)
+    assert y_train.dtype == y_test.dtype == np.int64
+    for X in (X_train, X_test):
+        assert X.min() == 0.0 and X.max() == 1.0
+    for y in (y_train, y_test):
+        assert sorted(np.unique(y)) == list(range(10))
+    # Known facts about the original files: the test set's class counts, and its first label.
+    assert np.bincount(y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    assert y_train[:5].tolist() == [5, 0, 4, 1, 9]
+
+
+def test_raw_bytes_and_unflattened_images_match_the_normalized_ones(mnist):
+    (X_train, y_train), (X_test, _) = mnist
+    (R_train, r_train), (R_test, _) = snn.load_mnist(flatten=False, normalize=False)
+    assert R_train.shape == (60000, 28, 28) and R_test.shape == (10000, 28, 28)
+    assert R_train.dtype == np.uint8 and R_train.max() == 255
+    assert np.array_equal(r_train, y_train)
+    # Normalizing is exactly bytes / 255 in float32, the same numbers as the naive formula.
+    assert np.array_equal(X_test, R_test.reshape(10000, 784).astype(np.float32) / 255)
+    assert np.array_equal(X_train[-5000:], R_train[-5000:].reshape(5000, 784).astype(np.float32) / 255)
+    # A learner may paint on an image: the arrays must not be read-only views of the file.
+    R_train[0, 0, 0] = 7
+    r_train[0] = 3
+    assert R_train[0, 0, 0] == 7
+
+
+def test_float64_images_hold_the_same_pixels(mnist):
+    (X64, y), (Xt64, _) = snn.load_mnist(dtype=np.float64)
+    assert X64.dtype == Xt64.dtype == np.float64 and X64.shape == (60000, 784)
+    assert np.array_equal(X64[:500].astype(np.float32), mnist[0][0][:500])
+    assert np.array_equal(y, mnist[0][1])
+
+
+def test_normalize_needs_a_float_dtype():
+    with pytest.raises(ValueError, match="float dtype, got uint8"):
+        snn.load_mnist(dtype=np.uint8)
+
+
+def test_read_idx_parses_a_well_formed_file():
+    payload = bytes(range(10))
+    assert datasets.read_idx(idx_bytes(0x0801, (10000,), payload * 1000), LABELS)[:10].tolist() == list(range(10))
+
+
+@pytest.mark.parametrize("data, match", [
+    (b"\x00\x00\x08", "truncated, 3 bytes is shorter than its 8-byte header"),
+    (idx_bytes(0x0803, (10000,)), r"magic number 0x0803, expected 0x0801"),
+    (idx_bytes(0x0801, (9999,)), r"header says shape \(9999,\), expected \(10000,\)"),
+    (idx_bytes(0x0801, (10000,))[:-1], "expected 10,008 bytes, got 10,007"),
+    (idx_bytes(0x0801, (10000,)) + b"\x00", "expected 10,008 bytes, got 10,009"),
+])
+def test_read_idx_rejects_bad_headers_and_sizes(data, match):
+    with pytest.raises(ValueError, match=match) as info:
+        datasets.read_idx(data, LABELS)
+    assert LABELS in str(info.value)
+
+
+def test_bad_magic_number_is_caught_even_when_the_checksum_matches(monkeypatch, tmp_path):
+    # Checksums come first; a file that passes them must still have MNIST's header.
+    bad = idx_bytes(0x0802, (10000,))
+    (tmp_path / LABELS).write_bytes(bad)
+    real = datasets.checksums()
+    monkeypatch.setattr(datasets, "checksums", lambda: {**real, LABELS: hashlib.sha256(bad).hexdigest()})
+    monkeypatch.setenv("SCRATCHNN_DATA", str(tmp_path))
+    with pytest.raises(ValueError, match=f"{LABELS}: magic number 0x0802, expected 0x0801"):
+        snn.load_mnist()
+
+
+def test_gzip_stream_is_checked(tmp_path):
+    good = gzip.compress(b"hello" * 100)
+    assert datasets.decompress(good, "x") == b"hello" * 100
+    assert datasets.decompress(gzip.compress(b"ab") + gzip.compress(b"cd"), "x") == b"abcd"  # multi-member
+    assert datasets.decompress(b"plain bytes", "x") == b"plain bytes"
+    truncated, bad_crc, garbage = good[: len(good) // 2], good[:-8] + bytes(8), good[:10] + b"\xff" * 40
+    for broken in (truncated, bad_crc, garbage):
+        with pytest.raises(ValueError, match=r"somefile\.gz: corrupt gzip data"):
+            datasets.decompress(broken, "somefile.gz")
+
+
+# --------------------------------------------------- where files are found
+@pytest.fixture
+def isolated(monkeypatch, tmp_path):
+    """No repository data, no $SCRATCHNN_DATA, an empty cache in tmp; returns the cache dir."""
+    empty = tmp_path / "empty_repo"
+    empty.mkdir()
+    monkeypatch.setattr(datasets, "REPO_DIR", empty)
+    monkeypatch.delenv("SCRATCHNN_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    for var in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    return tmp_path / "xdg" / "scratchnn" / "mnist"
+
+
+def test_search_order_is_env_then_repo_then_cache(isolated, monkeypatch, tmp_path):
+    monkeypatch.setenv("SCRATCHNN_DATA", str(tmp_path / "mine"))
+    assert datasets.search_dirs() == [tmp_path / "mine", datasets.REPO_DIR, isolated]
+    monkeypatch.delenv("SCRATCHNN_DATA")
+    assert datasets.search_dirs() == [datasets.REPO_DIR, isolated]
+
+
+def test_scratchnn_data_directory_is_used_and_may_hold_uncompressed_files(isolated, monkeypatch, tmp_path, mnist):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    for name in datasets.FILES.values():
+        gz = VENDORED / f"{name}.gz"
+        if "labels" in name:
+            (mine / name).write_bytes(gzip.decompress(gz.read_bytes()))
+        else:
+            shutil.copy(gz, mine / gz.name)
+    monkeypatch.setenv("SCRATCHNN_DATA", str(mine))
+    (X, y), (Xt, yt) = snn.load_mnist(download=False, mirrors=[])
+    assert np.array_equal(y, mnist[0][1]) and np.array_equal(Xt, mnist[1][0])
+    assert files_under(isolated) == []
+
+
+def test_scratchnn_data_comes_before_the_repo_and_a_bad_checksum_names_the_file(monkeypatch, tmp_path):
+    (tmp_path / f"{LABELS}.gz").write_bytes(gzip.compress(corrupted(gzip.decompress((VENDORED / f"{LABELS}.gz").read_bytes()))))
+    monkeypatch.setenv("SCRATCHNN_DATA", str(tmp_path))
+    with pytest.raises(ValueError, match="SHA-256 mismatch") as info:
+        datasets.find_file(LABELS, download=False)
+    message = str(info.value)
+    assert str(tmp_path / f"{LABELS}.gz") in message and datasets.checksums()[LABELS] in message
+    assert files_under(tmp_path) == [f"{LABELS}.gz"]  # reported, not deleted or rewritten
+
+
+def test_corrupt_gzip_in_the_cache_is_a_clear_error(isolated):
+    isolated.mkdir(parents=True)
+    bad = isolated / f"{LABELS}.gz"
+    bad.write_bytes((VENDORED / f"{LABELS}.gz").read_bytes()[:2000])
+    with pytest.raises(ValueError, match=f"{bad}: corrupt gzip data.*delete the file"):
+        datasets.find_file(LABELS, download=False)
+
+
+def test_missing_files_without_download_list_where_they_were_looked_for(isolated):
+    with pytest.raises(FileNotFoundError, match=f"train-images-idx3-ubyte not found in .*{isolated}.*download=False"):
+        snn.load_mnist(download=False)
+    assert files_under(isolated.parent.parent) == []
+
+
+# -------------------------------------------------------------- downloads
+class MirrorHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files from the served root; ``/cut/...`` drops the connection mid-body."""
+
+    def do_GET(self):
+        self.server.requests.append(self.path)
+        if self.path.startswith("/cut/"):
+            self.send_response(200)
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            self.wfile.write(b"\x1f\x8b\x08\x00" + bytes(60))
+            self.close_connection = True
+            return
+        super().do_GET()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def mirror(tmp_path_factory):
+    """An HTTP server on 127.0.0.1 serving good/, corrupt/, truncated/, raw/ copies of MNIST files.
+
+    Returns its base URL; ``server.requests`` records every path asked for.
+    """
+    root = tmp_path_factory.mktemp("mirror")
+    (root / "good").mkdir()
+    for name in datasets.FILES.values():
+        shutil.copy(VENDORED / f"{name}.gz", root / "good")
+    labels_gz = (VENDORED / f"{LABELS}.gz").read_bytes()
+    labels = gzip.decompress(labels_gz)
+    for sub, content in [("corrupt", gzip.compress(corrupted(labels))),
+                         ("truncated", labels_gz[: len(labels_gz) // 2]),
+                         ("raw", labels)]:  # a mirror that serves the file uncompressed
+        (root / sub).mkdir()
+        (root / sub / f"{LABELS}.gz").write_bytes(content)
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(MirrorHandler, directory=str(root)))
+    server.requests = []
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield server, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def refused_url():
+    """A URL on a local port nobody listens on (connection refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/mnist/"
+
+
+def test_download_lands_atomically_in_the_cache_and_is_reused_offline(isolated, mirror, mnist):
+    server, url = mirror
+    (X, y), (Xt, yt) = snn.load_mnist(mirrors=[url + "/good/"])
+    assert np.array_equal(X, mnist[0][0]) and np.array_equal(yt, mnist[1][1])
+    # Exactly the four gzipped files, byte for byte what was served, and no temporary files.
+    assert files_under(isolated) == sorted(f"{n}.gz" for n in datasets.FILES.values())
+    for name in datasets.FILES.values():
+        assert (isolated / f"{name}.gz").read_bytes() == (VENDORED / f"{name}.gz").read_bytes()
+    # The next load reads the cache: no request reaches the server, no download is allowed.
+    before = len(server.requests)
+    (X2, _), _ = snn.load_mnist(download=False, mirrors=[])
+    assert np.array_equal(X2, X) and len(server.requests) == before
+
+
+@pytest.mark.parametrize("bad_mirror, expected", [
+    ("refused", "Connection refused"),
+    ("/missing/", "HTTP Error 404"),
+    ("/truncated/", "corrupt gzip data"),
+    ("/cut/", "IncompleteRead"),
+    ("/corrupt/", "SHA-256 mismatch"),
+])
+def test_a_failing_mirror_is_skipped_for_the_next_one(isolated, mirror, refused_url, bad_mirror, expected):
+    server, url = mirror
+    bad = refused_url if bad_mirror == "refused" else url + bad_mirror
+    data = datasets.download_file(LABELS, mirrors=[bad, url + "/good/"])
+    assert hashlib.sha256(data).hexdigest() == datasets.checksums()[LABELS]
+    assert files_under(isolated) == [f"{LABELS}.gz"]
+    # and when it is the only mirror, its failure is what the error says
+    (isolated / f"{LABELS}.gz").unlink()
+    with pytest.raises(ValueError, match=f"could not get {LABELS}: .*{expected}.*SCRATCHNN_DATA"):
+        datasets.download_file(LABELS, mirrors=[bad])
+    assert files_under(isolated) == []
+
+
+def test_checksum_mismatch_on_download_names_the_url_and_leaves_nothing_in_the_cache(isolated, mirror):
+    _, url = mirror
+    with pytest.raises(ValueError) as info:
+        datasets.find_file(LABELS, mirrors=[url + "/corrupt/"])
+    assert f"{url}/corrupt/{LABELS}.gz: SHA-256 mismatch for {LABELS}" in str(info.value)
+    assert files_under(isolated.parent.parent) == []  # no file, no temporary file
+
+
+def test_every_mirror_failing_lists_each_one(isolated, mirror, refused_url):
+    _, url = mirror
+    with pytest.raises(ValueError) as info:
+        snn.load_mnist(mirrors=[refused_url, url + "/missing/"])
+    message = str(info.value)
+    assert refused_url in message and f"{url}/missing/" in message and "SCRATCHNN_DATA" in message
+    assert files_under(isolated.parent.parent) == []
+
+
+def test_an_uncompressed_download_is_cached_under_its_plain_name(isolated, mirror):
+    _, url = mirror
+    datasets.download_file(LABELS, mirrors=url + "/raw/")  # a single mirror as a plain string
+    assert files_under(isolated) == [LABELS]
+    assert hashlib.sha256((isolated / LABELS).read_bytes()).hexdigest() == datasets.checksums()[LABELS]
+    assert datasets.find_file(LABELS, download=False) == (isolated / LABELS).read_bytes()
+
+
+def test_a_failed_cache_write_leaves_no_temporary_file(isolated, mirror, monkeypatch):
+    _, url = mirror
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("os.replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        datasets.download_file(LABELS, mirrors=[url + "/good/"])
+    assert files_under(isolated) == []
