@@ -165,7 +165,8 @@ def fit_box(A, box=BOX, max_scale=None):
     if A.dtype == np.uint8:
         # reducing_gap: bin by a whole factor first, then resample (3x faster, within 3/255).
         return np.asarray(Image.fromarray(A).resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0))
-    out = Image.fromarray(np.ascontiguousarray(A, np.float32)).resize(size, Image.Resampling.BICUBIC)
+    out = Image.fromarray(np.ascontiguousarray(A, np.float32)).resize(size, Image.Resampling.BICUBIC,
+                                                                  reducing_gap=3.0)
     return np.clip(np.asarray(out), 0.0, 1.0)
 
 

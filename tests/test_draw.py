@@ -1,0 +1,189 @@
+"""scratchnn.draw: a drawing becomes exactly the kind of input MNIST digits are."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import scratchnn as snn
+from scratchnn import draw
+
+DRAWN = Path(__file__).parent / "data" / "drawn_digits.json"
+
+
+def ring(cx=140, cy=140, rx=70, ry=90, n=90):
+    t = np.linspace(0, 2 * np.pi, n)
+    return [np.rint(np.c_[cx + rx * np.cos(t), cy + ry * np.sin(t)]).astype(int).tolist()]
+
+
+def extent(A):
+    """(rows, cols) spanned by nonzero pixels."""
+    rows, cols = np.flatnonzero(A.any(1)), np.flatnonzero(A.any(0))
+    return rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+
+
+def assert_centred(A):
+    row, col = draw.center_of_mass(A)
+    assert abs(row - 14) <= 0.5 and abs(col - 14) <= 0.5, (row, col)
+
+
+def test_vertical_bar_is_fitted_by_its_height_and_stays_thin():
+    A = draw.strokes_to_mnist([[(140, 40), (140, 240)]])
+    assert A.shape == (28, 28) and A.dtype == np.float32
+    assert A.min() >= 0 and A.max() == pytest.approx(1.0)
+    rows, cols = extent(A)
+    assert rows == 20
+    assert cols <= 4            # the pen (22 px of a 222 px tall bar) is ~2 px after the fit
+    assert_centred(A)
+
+
+def test_horizontal_bar_is_fitted_by_its_width():
+    rows, cols = extent(draw.strokes_to_mnist([[(30, 100), (250, 100)]]))
+    assert (rows, cols) == (extent(draw.strokes_to_mnist([[(140, 30), (140, 250)]]))[::-1])
+    assert cols == 20
+
+
+def test_ring_fills_the_20_box_by_its_longer_side_keeps_aspect_and_hole():
+    A = draw.strokes_to_mnist(ring(rx=70, ry=90))     # 162 x 202 px of ink with the pen
+    rows, cols = extent(A)
+    assert rows == 20
+    assert cols == round(20 * 162 / 202)
+    assert_centred(A)
+    assert A[12:17, 12:17].max() == 0                  # the hole in the middle stays empty
+
+
+def test_lopsided_drawing_is_centred_by_mass_not_by_box():
+    # A "7": more ink at the top, so its box sits lower than the middle of the 28x28.
+    A = draw.strokes_to_mnist([[(60, 40), (220, 40), (120, 240)]])
+    assert_centred(A)
+    rows = np.flatnonzero(A.any(1))
+    assert rows[0] + rows[-1] > 27
+
+
+def test_very_top_heavy_drawing_keeps_all_its_ink():
+    # A "T": centring its mass exactly would push the stem off the bottom; the shift stops short.
+    strokes = [[(40, 40), (240, 40)], [(40, 55), (240, 55)], [(140, 40), (140, 240)]]
+    A = draw.strokes_to_mnist(strokes)
+    fitted = draw.fit_box(draw.crop_to_ink(draw.render_strokes(strokes)))
+    assert A.sum() == pytest.approx(fitted.sum() / 255, rel=1e-5)
+    assert A[-1].any()                                     # the stem reaches the bottom row
+
+
+def test_where_and_how_big_you_draw_does_not_matter():
+    small = draw.strokes_to_mnist(ring(cx=80, cy=90, rx=40, ry=55), pen_width=12)
+    big = draw.strokes_to_mnist(ring(cx=150, cy=140, rx=80, ry=110), pen_width=24)
+    moved = draw.strokes_to_mnist(ring(cx=170, cy=150, rx=80, ry=110), pen_width=24)
+    assert np.array_equal(big, moved)
+    assert np.abs(small - big).mean() < 0.03
+
+
+def test_empty_drawings_give_all_zeros():
+    for strokes in ([], [[]], [[], []], np.zeros((0, 2))):
+        A = draw.strokes_to_mnist(strokes)
+        assert A.shape == (28, 28) and not A.any()
+    assert not draw.image_to_mnist(np.zeros((50, 60))).any()
+
+
+def test_single_tap_is_a_small_centred_dot_not_a_blob():
+    A = draw.strokes_to_mnist([[(30, 250)]])
+    rows, cols = extent(A)
+    assert rows <= draw.MAX_PEN + 1 and cols <= draw.MAX_PEN + 1
+    assert_centred(A)
+
+
+def test_pad_ink_built_point_by_point_equals_strokes_to_mnist():
+    strokes = ring()[0], [(60, 60), (200, 220), (90, 230)]
+    ink = draw.Ink()
+    for stroke in strokes:
+        for x, y in stroke:
+            ink.add_point(x, y)
+        ink.end_stroke()
+    assert np.array_equal(ink.to_mnist(), draw.strokes_to_mnist(strokes))
+    ink.clear()
+    assert not ink.to_mnist().any() and not ink.array().any()
+
+
+def test_image_to_mnist_leaves_mnist_digits_as_they_are(mnist):
+    _, (X_test, _) = mnist
+    X = X_test[:200].reshape(-1, 28, 28)
+    assert all(np.array_equal(draw.image_to_mnist(x), x) for x in X)
+
+
+def test_image_to_mnist_reads_uint8_float_bool_and_pillow_images_alike():
+    from PIL import Image
+
+    u8 = draw.render_strokes(ring())
+    ref = draw.image_to_mnist(u8)
+    assert np.abs(draw.image_to_mnist(u8 / 255.0) - ref).max() < 0.02
+    assert np.array_equal(draw.image_to_mnist(Image.fromarray(u8)), ref)
+    assert np.array_equal(draw.image_to_mnist(u8 > 127), draw.image_to_mnist(np.where(u8 > 127, 255, 0)))
+
+
+@pytest.mark.parametrize("img, message", [
+    (np.zeros((4, 4, 3)), "2-D grayscale"),
+    (np.full((4, 4), np.nan), "NaN"),
+    (np.array([["a"]]), "numbers"),
+])
+def test_image_to_mnist_says_what_it_expected(img, message):
+    with pytest.raises(ValueError, match=message):
+        draw.image_to_mnist(img)
+
+
+@pytest.mark.parametrize("strokes, message", [
+    ([[(1, 2, 3)]], "stroke 0"),
+    ([[(1, 2)], [(1, float("nan"))]], "stroke 1 has non-finite"),
+    ([["ab"]], "stroke 0"),
+    (5, "list of strokes"),
+])
+def test_malformed_strokes_are_rejected_naming_the_stroke(strokes, message):
+    with pytest.raises(ValueError, match=message):
+        draw.strokes_to_mnist(strokes)
+
+
+def test_bad_pen_or_canvas_size_is_rejected():
+    with pytest.raises(ValueError, match="pen_width"):
+        draw.strokes_to_mnist([[(1, 2)]], pen_width=0)
+    with pytest.raises(ValueError, match="canvas_size"):
+        draw.strokes_to_mnist([[(1, 2)]], canvas_size=2.5)
+
+
+def test_ink_far_off_the_canvas_is_cut_off_not_an_error():
+    A = draw.strokes_to_mnist([[(140, 140), (1e12, -1e12)]])
+    assert A.any() and np.isfinite(A).all()
+
+
+def drawn_set():
+    return json.loads(DRAWN.read_text())
+
+
+def test_drawn_digit_set_is_balanced_varied_and_in_the_pads_format():
+    data = drawn_set()
+    assert data["format"] == "scratchnn.drawn_digits/1" and data["canvas_size"] == draw.CANVAS_SIZE
+    digits = data["digits"]
+    labels = np.array([d["label"] for d in digits])
+    assert 200 <= len(digits) <= 600 and np.bincount(labels, minlength=10).min() >= 20
+    for k in range(10):
+        assert len({d["style"] for d in digits if d["label"] == k}) >= 2
+    for d in digits:
+        for stroke in d["strokes"]:
+            P = np.array(stroke)
+            assert P.ndim == 2 and P.shape[1] == 2 and P.dtype.kind == "i"
+            assert P.min() >= 0 and P.max() < data["canvas_size"]
+
+
+def test_default_pen_gives_mnist_like_ink_on_drawn_digits(mnist):
+    (X_train, _), _ = mnist
+    digits = drawn_set()["digits"]
+    ink = np.mean([draw.strokes_to_mnist(d["strokes"]).mean() for d in digits])
+    assert ink == pytest.approx(X_train[:10000].mean(), rel=0.15)
+
+
+def test_a_net_trained_only_on_mnist_reads_the_drawn_digits(mnist):
+    # End to end: wrong centring, fitting or pen thickness would sink this far below 85%.
+    (X_train, y_train), _ = mnist
+    net = snn.Net([snn.InLayer(784), snn.Dense(64, "relu"), snn.Dense(10, "softmax")], seed=0)
+    net.fit(X_train[:20000], y_train[:20000], epochs=3, seed=0)
+    digits = drawn_set()["digits"]
+    X = np.stack([draw.strokes_to_mnist(d["strokes"], pen_width=d["pen_width"]).ravel() for d in digits])
+    y = np.array([d["label"] for d in digits])
+    assert (net.predict(X) == y).mean() >= 0.85
