@@ -151,13 +151,15 @@ class Net:
 
     # --------------------------------------------------------------- training
     def fit(self, X, y, epochs=20, batch_size=128, optimizer=None, validation_data=None,
-            callbacks=None, seed=None, shuffle=True, verbose=False):
+            callbacks=None, seed=None, shuffle=True, verbose=False, augment=None):
         """Train with mini-batches; return a ``History``.
 
         The default recipe (``optimizer=None``) is Adam with lr 3e-3 decayed to 0
         by a cosine schedule over the whole run. ``optimizer`` may also be an
         instance (``Momentum(lr=0.05, nesterov=True)``) or a name (``"sgd"``).
-        ``seed`` fixes the order of the batches. If the loss becomes NaN or inf,
+        ``seed`` fixes the order of the batches (and any augmentation).
+        ``augment`` is a function ``(X_batch, rng) -> X_batch`` applied to each
+        training batch, e.g. ``scratchnn.augment.Augment()``. If the loss becomes NaN or inf,
         training stops with ``FloatingPointError`` and the weights from the start
         of that epoch are restored.
         """
@@ -166,6 +168,8 @@ class Net:
         epochs = _count(epochs, "epochs", minimum=0)
         batch_size = _count(batch_size, "batch_size", minimum=1)
         optimizer = default_optimizer() if optimizer is None else get_optimizer(optimizer)
+        if augment is not None and not callable(augment):
+            raise ValueError(f"augment must be a function (X_batch, rng) -> X_batch, got {augment!r}")
         validation = None
         if validation_data is not None:
             if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
@@ -189,12 +193,12 @@ class Net:
             # and made an epoch 10x slower here.
             with np.errstate(over="ignore", invalid="ignore"), threadpool_limits(1, user_api="blas"):
                 self._train(X, Y, epochs, batch_size, optimizer, callbacks,
-                            np.random.default_rng(seed), shuffle, validation)
+                            np.random.default_rng(seed), shuffle, validation, augment)
         finally:
             call(callbacks, "on_train_end", history)
         return history
 
-    def _train(self, X, Y, epochs, batch_size, optimizer, callbacks, rng, shuffle, validation):
+    def _train(self, X, Y, epochs, batch_size, optimizer, callbacks, rng, shuffle, validation, augment):
         n = len(X)
         steps = math.ceil(n / batch_size)
         total = max(epochs * steps, 1)
@@ -208,6 +212,8 @@ class Net:
             for step in range(1, steps + 1):
                 idx = order[(step - 1) * batch_size: step * batch_size]
                 Xb, Yb = X[idx], Y[idx]
+                if augment is not None:
+                    Xb = augment(Xb, rng)
                 P = self.forward(Xb)
                 loss = self.backward(Yb)
                 progress = ((epoch - 1) * steps + step - 1) / total
@@ -384,31 +390,26 @@ class Net:
         path = Path(path)
         meta = {**self._spec(), "scratchnn_version": __version__, "dtype": str(self.dtype),
                 "metadata": {**self.metadata, **metadata}}
+        try:  # before the file is opened: bad metadata never touches the disk
+            text = json.dumps(meta, default=_json_value)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"metadata must be JSON values (numbers, strings, lists, dicts): {e}") from None
         arrays = {name: p for name, p in zip(self.param_names(), self.params())}
         with atomic_write(path) as f:
-            np.savez(f, __metadata__=np.array(json.dumps(meta)), **arrays)
+            np.savez(f, __metadata__=np.array(text), **arrays)
         self.metadata = meta["metadata"]
         return path
 
     @classmethod
     def load(cls, path):
-        """Read a model written by ``save``. Never unpickles: a file that needs it is refused."""
+        """Read a model written by ``save``. Never unpickles: a file that needs it is refused.
+
+        Everything is checked before it is used: the archive holds only plain
+        numeric arrays, the metadata names known layers, activations and loss,
+        and every array has the shape the architecture needs and finite values.
+        """
         path = Path(path)
-        try:
-            archive = np.load(path, allow_pickle=False)
-        except FileNotFoundError:
-            raise
-        except (ValueError, OSError, EOFError) as e:
-            raise ValueError(f"{path}: not a scratchnn model file (.npz of plain arrays): {e}") from None
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ValueError(f"{path}: expected an .npz archive written by Net.save, got a single array")
-        with archive:
-            try:
-                arrays = {name: archive[name] for name in archive.files}
-            except ValueError as e:  # object arrays need pickle: refuse them
-                raise ValueError(f"{path}: contains an object array, which would need pickle to load; refused ({e})") from None
-            except Exception as e:
-                raise ValueError(f"{path}: corrupt archive: {e}") from None
+        arrays = _read_arrays(path)
         meta = arrays.pop("__metadata__", None)
         if meta is None or meta.dtype.kind != "U" or meta.ndim != 0:
             raise ValueError(f"{path}: missing the __metadata__ JSON string written by Net.save")
@@ -419,26 +420,82 @@ class Net:
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise ValueError(f"{path}: unknown format {meta.get('format') if isinstance(meta, dict) else meta!r}, expected {FORMAT!r}")
         loss = meta.get("loss")
-        if loss not in LOSSES:
+        if not isinstance(loss, str) or loss not in LOSSES:
             raise ValueError(f"{path}: unknown loss {loss!r}, expected one of {sorted(LOSSES)}")
         dtype = meta.get("dtype", "float32")
         if dtype not in ("float32", "float64"):
             raise ValueError(f"{path}: unknown dtype {dtype!r}, expected float32 or float64")
-        net = cls(_layers_from_spec(meta.get("layers"), path), cost_function=loss, dtype=dtype)
-        expected = dict(zip(net.param_names(), net.params()))
+        layers = _layers_from_spec(meta.get("layers"), path)
+        # Shapes are checked before the net is built, so a file cannot make us
+        # allocate more than it holds (metadata claiming 10^6 x 10^6 weights).
+        units = [layer.units for layer in layers]
+        expected = {}
+        for i in range(1, len(units)):
+            expected[f"W{i}"], expected[f"b{i}"] = (units[i - 1], units[i]), (units[i],)
         if set(arrays) != set(expected):
             missing, extra = sorted(set(expected) - set(arrays)), sorted(set(arrays) - set(expected))
             raise ValueError(f"{path}: arrays do not match the architecture: missing {missing}, unexpected {extra}")
-        for name, p in expected.items():
+        for name, shape in expected.items():
             a = arrays[name]
-            if a.shape != p.shape:
-                raise ValueError(f"{path}: {name} has shape {a.shape}, the architecture needs {p.shape}")
-            if a.dtype.kind != "f" or not np.isfinite(a).all():
-                raise ValueError(f"{path}: {name} must hold finite floats, got dtype {a.dtype}")
-            p[...] = a
+            if a.shape != shape:
+                raise ValueError(f"{path}: {name} has shape {a.shape}, the architecture needs {shape}")
+            if a.dtype.kind != "f":
+                raise ValueError(f"{path}: {name} must hold floats, got dtype {a.dtype}")
+            if not np.isfinite(a).all():
+                raise ValueError(f"{path}: {name} must hold finite floats, got {np.count_nonzero(~np.isfinite(a))} NaN/inf")
+        net = cls(layers, cost_function=loss, dtype=dtype)
+        for name, p in zip(net.param_names(), net.params()):
+            p[...] = arrays[name]
         extra = meta.get("metadata", {})
         net.metadata = extra if isinstance(extra, dict) else {}
         return net
+
+
+# An .npz is a zip of .npy files; this bounds what a file may unpack to. The
+# largest net in the notebooks needs about 0.5 MB.
+MAX_MODEL_BYTES = 1 << 30
+
+
+def _read_arrays(path):
+    """``{name: array}`` from an ``.npz`` of plain arrays, or a ValueError saying what the file is instead."""
+    with open(path, "rb") as f:  # FileNotFoundError passes through as is
+        head = f.read(6)
+    if not head:
+        raise ValueError(f"{path}: the file is empty, expected an .npz archive written by Net.save")
+    if head.startswith(b"\x93NUMPY"):
+        raise ValueError(f"{path}: expected an .npz archive written by Net.save, got a single .npy array")
+    if not head.startswith(b"PK"):
+        raise ValueError(f"{path}: not a scratchnn model file: expected an .npz (zip) archive, the file starts with "
+                         f"{head!r} (a pickle or another format; Net.load never unpickles)")
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except Exception as e:  # zipfile.BadZipFile, OSError, ValueError, ...: all mean a broken archive
+        raise ValueError(f"{path}: not a readable .npz archive (truncated or corrupt?): {e}") from None
+    with archive:
+        size = sum(info.file_size for info in archive.zip.infolist())
+        if size > MAX_MODEL_BYTES:
+            raise ValueError(f"{path}: unpacks to {size:,} bytes, more than the {MAX_MODEL_BYTES:,} a model may hold")
+        arrays = {}
+        for name in archive.files:
+            try:
+                arrays[name] = archive[name]
+            except ValueError as e:
+                if "allow_pickle" in str(e):  # object arrays need pickle: refuse them
+                    raise ValueError(f"{path}: {name} is an object array, which would need pickle to load; "
+                                     "refused (Net.load never unpickles)") from None
+                raise ValueError(f"{path}: {name} is corrupt: {e}") from None
+            except Exception as e:
+                raise ValueError(f"{path}: {name} is corrupt: {e}") from None
+            if not isinstance(arrays[name], np.ndarray):  # numpy hands back non-.npy members as bytes
+                raise ValueError(f"{path}: {name} is not a NumPy array; an .npz written by Net.save holds only arrays")
+    return arrays
+
+
+def _json_value(x):
+    """NumPy scalars and arrays as plain JSON values (``np.float32(0.96)`` -> ``0.96``)."""
+    if isinstance(x, (np.generic, np.ndarray)):
+        return x.tolist()
+    raise TypeError(f"{type(x).__name__} {x!r} is not JSON serializable")
 
 
 class Text(str):
@@ -462,7 +519,7 @@ def _layers_from_spec(spec, path="spec"):
             layers.append(InLayer(units))
         elif kind == "Dense" and i > 0:
             act = entry.get("activation")
-            if act not in ACTIVATIONS:
+            if not isinstance(act, str) or act not in ACTIVATIONS:
                 raise ValueError(f"{path}: layer {i} has unknown activation {act!r}, expected one of {sorted(ACTIVATIONS)}")
             layers.append(Dense(units, get_activation(act)))
         else:
