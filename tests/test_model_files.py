@@ -1,0 +1,286 @@
+"""Model files: ``Net.save`` / ``Net.load`` round-trip, write atomically, and refuse hostile files.
+
+A model file is an ``.npz`` of plain float arrays plus one JSON string. Loading
+must never unpickle: the hostile files below carry payloads that would create a
+marker file if anything unpickled them, and the tests check no marker appears.
+"""
+import json
+import pickle
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import scratchnn as snn
+from scratchnn import net as net_module
+
+
+def make_net(**kw):
+    return snn.Net([snn.InLayer(6), snn.Dense(5, "relu"), snn.Dense(4, "tanh"), snn.Dense(3, "softmax")],
+                   cost_function=snn.CrossEntropyLoss, seed=0, **kw)
+
+
+def read_raw(path):
+    """The arrays and the decoded metadata of a model file, read without Net.load."""
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    return arrays, json.loads(str(arrays.pop("__metadata__")))
+
+
+def write_raw(path, arrays, meta):
+    """Write arrays and metadata the way Net.save lays them out (``meta`` may be any string)."""
+    text = meta if isinstance(meta, str) else json.dumps(meta)
+    np.savez(path, __metadata__=np.array(text), **arrays)
+    return path
+
+
+class Payload:
+    """Unpickling this object opens (creates) ``marker``: proof that code ran."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.fixture
+def saved(tmp_path):
+    """A small trained-looking model saved to tmp: (net, path, arrays, meta)."""
+    net = make_net()
+    for p in net.params():  # non-trivial biases too, so a lost array would show
+        p += np.random.default_rng(1).normal(0, 0.1, p.shape).astype(p.dtype)
+    path = net.save(tmp_path / "model.npz", test_accuracy=0.9625, description="unit test")
+    arrays, meta = read_raw(path)
+    return net, path, arrays, meta
+
+
+def files_in(directory):
+    return sorted(p.name for p in Path(directory).iterdir())
+
+
+# --------------------------------------------------------------- round trip
+def test_round_trip_keeps_predictions_architecture_and_metadata(saved, rng):
+    net, path, _, meta = saved
+    loaded = snn.Net.load(path)
+    X = rng.normal(size=(20, 6)).astype(np.float32)
+    assert np.array_equal(loaded.predict_proba(X), net.predict_proba(X))
+    assert loaded.architecture() == [6, 5, 4, 3] and loaded.dtype == np.float32
+    assert [type(l.activation) for l in loaded.dense] == [snn.ReLU, snn.Tanh, snn.Softmax]
+    assert isinstance(loaded.loss, snn.CrossEntropyLoss)
+    assert loaded.metadata == {"test_accuracy": 0.9625, "description": "unit test"}
+    assert meta["scratchnn_version"] == snn.__version__ and meta["format"] == "scratchnn.Net/1"
+
+
+def test_round_trip_float64_mse_net_and_the_metadata_it_already_had(tmp_path, rng):
+    net = snn.Net([snn.InLayer(3), snn.Dense(2, "sigmoid"), snn.Dense(1, "identity")],
+                  cost_function=snn.MSELoss, seed=3, dtype=np.float64)
+    net.metadata = {"trained_on": "toy"}
+    net.save(tmp_path / "m.npz", epochs=np.int64(5), test_accuracy=np.float32(0.5))  # NumPy scalars are fine
+    loaded = snn.Net.load(tmp_path / "m.npz")
+    X = rng.normal(size=(7, 3))
+    assert loaded.dtype == np.float64 and isinstance(loaded.loss, snn.MSELoss)
+    assert np.array_equal(loaded.predict_proba(X), net.predict_proba(X))
+    assert loaded.metadata == {"trained_on": "toy", "epochs": 5, "test_accuracy": 0.5}
+
+
+def test_metadata_that_is_not_json_is_refused_before_anything_is_written(saved):
+    net, path, _, _ = saved
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match="metadata must be JSON values.*object"):
+        net.save(path, callback=object())
+    assert path.read_bytes() == before and files_in(path.parent) == ["model.npz"]
+
+
+def test_save_leaves_no_temporary_files(saved):
+    _, path, _, _ = saved
+    assert files_in(path.parent) == ["model.npz"]
+
+
+def test_an_error_while_writing_leaves_the_existing_file_intact(saved, monkeypatch):
+    net, path, _, _ = saved
+    before = path.read_bytes()
+
+    def savez_then_fail(f, **arrays):
+        f.write(b"PK\x03\x04 half an archive")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", savez_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        make_net(dtype=np.float64).save(path, test_accuracy=0.1)
+    assert path.read_bytes() == before and files_in(path.parent) == ["model.npz"]
+    monkeypatch.undo()
+    assert snn.Net.load(path).metadata["test_accuracy"] == 0.9625
+
+
+def test_save_overwrites_an_existing_model(saved):
+    _, path, _, _ = saved
+    make_net(dtype=np.float64).save(path, test_accuracy=0.5)
+    assert snn.Net.load(path).dtype == np.float64 and files_in(path.parent) == ["model.npz"]
+
+
+def test_missing_file_is_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        snn.Net.load(tmp_path / "nope.npz")
+
+
+def test_the_package_never_allows_pickle():
+    sources = Path(snn.__file__).parent.rglob("*.py")
+    assert not [str(p) for p in sources if "allow_pickle=True" in p.read_text()]
+
+
+# ------------------------------------------------------ pickles never run
+def test_load_rejects_pickled_object_array_without_running_it(saved, tmp_path):
+    _, _, arrays, meta = saved
+    marker = tmp_path / "pwned"
+    evil = np.empty(1, dtype=object)
+    evil[0] = Payload(marker)
+    path = write_raw(tmp_path / "evil.npz", {**arrays, "W1": evil}, meta)
+    with pytest.raises(ValueError, match="W1 is an object array, which would need pickle to load; refused"):
+        snn.Net.load(path)
+    assert not marker.exists()
+    pickle.loads(pickle.dumps(Payload(marker)))  # control: the payload is live when unpickled
+    assert marker.exists()
+
+
+def test_load_rejects_a_raw_pickle_renamed_npz_without_running_it(saved, tmp_path):
+    _, _, arrays, meta = saved
+    marker = tmp_path / "pwned"
+    path = tmp_path / "model.pickle.npz"
+    path.write_bytes(pickle.dumps({"__metadata__": json.dumps(meta), **arrays, "payload": Payload(marker)}))
+    with pytest.raises(ValueError, match=r"expected an \.npz \(zip\) archive.*never unpickles"):
+        snn.Net.load(path)
+    assert not marker.exists()
+
+
+# ---------------------------------------------------------- hostile files
+def _layer(i, **change):
+    def mutate(arrays, meta):
+        meta["layers"][i].update(change)
+    return mutate
+
+
+def _meta(**change):
+    def mutate(arrays, meta):
+        meta.update(change)
+    return mutate
+
+
+def _array(name, value):
+    def mutate(arrays, meta):
+        if value is None:
+            del arrays[name]
+        else:
+            arrays[name] = value(arrays.get(name))
+    return mutate
+
+
+HOSTILE = {
+    "unknown activation": (_layer(1, activation="swish"), "layer 1 has unknown activation 'swish', expected one of"),
+    "activation not a string": (_layer(2, activation=["relu"]), r"layer 2 has unknown activation \['relu'\]"),
+    "unknown layer type": (_layer(1, type="Conv2D"), "layer 1 has type 'Conv2D'; expected Dense"),
+    "first layer not InLayer": (_layer(0, type="Dense"), "layer 0 has type 'Dense'; expected InLayer"),
+    "units not an int": (_layer(1, units="5"), "layer 1 has units '5', expected a positive int"),
+    "no layers": (_meta(layers=[]), "metadata has no layer list"),
+    "unknown loss": (_meta(loss="hinge"), r"unknown loss 'hinge', expected one of \['cross_entropy', 'mse'\]"),
+    "loss not a string": (_meta(loss={"x": 1}), r"unknown loss \{'x': 1\}"),
+    "unknown dtype": (_meta(dtype="int8"), "unknown dtype 'int8', expected float32 or float64"),
+    "wrong format tag": (_meta(format="keras.Model/2"), "unknown format 'keras.Model/2', expected 'scratchnn.Net/1'"),
+    "missing array": (_array("b2", None), r"missing \['b2'\], unexpected \[\]"),
+    "extra array": (_array("W9", lambda a: np.zeros(3, np.float32)), r"missing \[\], unexpected \['W9'\]"),
+    "misshapen array": (_array("W2", lambda a: a.T), r"W2 has shape \(4, 5\), the architecture needs \(5, 4\)"),
+    "bias as a row": (_array("b1", lambda a: a[None, :]), r"b1 has shape \(1, 5\), the architecture needs \(5,\)"),
+    "int array": (_array("W1", lambda a: a.astype(np.int32)), "W1 must hold floats, got dtype int32"),
+    "complex array": (_array("W3", lambda a: a.astype(np.complex64)), "W3 must hold floats, got dtype complex64"),
+    "NaN in weights": (_array("W1", lambda a: np.where(a > 0, np.nan, a)), "W1 must hold finite floats, got .* NaN/inf"),
+    "inf in biases": (_array("b3", lambda a: a + np.inf), "b3 must hold finite floats, got 3 NaN/inf"),
+    "metadata missing": (_array("__metadata__", None), "missing the __metadata__ JSON string"),
+    "metadata not a string": (_array("__metadata__", lambda a: np.zeros(3)), "missing the __metadata__ JSON string"),
+    # Metadata claiming a huge net is refused before any weights are allocated.
+    "claims a huge net": (lambda arrays, meta: [layer.update(units=1_000_000) for layer in meta["layers"][:2]],
+                          r"W1 has shape \(6, 5\), the architecture needs \(1000000, 1000000\)"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_load_rejects_hostile_contents_saying_what_is_wrong(saved, tmp_path, case):
+    _, _, arrays, meta = saved
+    mutate, match = HOSTILE[case]
+    contents = {**arrays, "__metadata__": "the JSON of meta"}
+    mutate(contents, meta)
+    if isinstance(contents.get("__metadata__"), str):  # not replaced or removed by the mutation
+        contents["__metadata__"] = np.array(json.dumps(meta))
+    path = tmp_path / "hostile.npz"
+    np.savez(path, **contents)
+    with pytest.raises(ValueError, match=match) as info:
+        snn.Net.load(path)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize("text, match", [
+    ("{not json", "metadata is not valid JSON"),
+    ("[1, 2, 3]", r"unknown format \[1, 2, 3\]"),
+    ('"just a string"', "unknown format 'just a string'"),
+])
+def test_load_rejects_bad_metadata_json(saved, tmp_path, text, match):
+    _, _, arrays, _ = saved
+    path = write_raw(tmp_path / "bad.npz", arrays, text)
+    with pytest.raises(ValueError, match=match):
+        snn.Net.load(path)
+
+
+def test_load_rejects_a_plain_npy(tmp_path):
+    np.save(tmp_path / "weights.npy", np.zeros((6, 5), np.float32))
+    with pytest.raises(ValueError, match=r"expected an \.npz archive written by Net.save, got a single \.npy array"):
+        snn.Net.load(tmp_path / "weights.npy")
+
+
+@pytest.mark.parametrize("content, match", [
+    (b"", "the file is empty"),
+    (b"\x8d" + np.random.default_rng(0).bytes(4095), r"expected an \.npz \(zip\) archive"),
+    (b"PK\x03\x04" + bytes(100), r"not a readable \.npz archive \(truncated or corrupt\?\)"),
+], ids=["empty", "random bytes", "zip header then zeros"])
+def test_load_rejects_files_that_are_not_archives(tmp_path, content, match):
+    path = tmp_path / "junk.npz"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=match):
+        snn.Net.load(path)
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.6, 0.95])
+def test_load_rejects_a_truncated_archive(saved, keep):
+    _, path, _, _ = saved
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(ValueError, match="not a readable .npz archive"):
+        snn.Net.load(path)
+
+
+def test_load_rejects_a_corrupt_member(saved):
+    _, path, _, _ = saved
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("W1.npy")
+    # Local file header: 30 bytes, then the name and an "extra" field whose length sits at offset 28.
+    extra = int.from_bytes(data[info.header_offset + 28: info.header_offset + 30], "little")
+    start = info.header_offset + 30 + len(info.filename) + extra
+    data[start + info.file_size - 4] ^= 0xFF  # a byte among W1's numbers (stored uncompressed)
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="W1 is corrupt.*CRC"):
+        snn.Net.load(path)
+
+
+def test_load_rejects_a_member_that_is_not_an_array(saved, tmp_path):
+    _, path, _, _ = saved
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr("notes.txt", b"import os")
+    with pytest.raises(ValueError, match="notes.txt is not a NumPy array"):
+        snn.Net.load(path)
+
+
+def test_load_refuses_an_archive_that_unpacks_too_big(saved, monkeypatch):
+    _, path, _, _ = saved
+    monkeypatch.setattr(net_module, "MAX_MODEL_BYTES", 1000)  # a real zip bomb would be slow to build
+    with pytest.raises(ValueError, match=r"unpacks to [\d,]+ bytes, more than the 1,000 a model may hold"):
+        snn.Net.load(path)
