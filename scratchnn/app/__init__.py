@@ -1,0 +1,119 @@
+"""App mode: the drawing pad alone, served by Voila, with no code on the page.
+
+``python -m scratchnn draw`` calls :func:`launch`, which starts Voila on ``draw.ipynb`` (shipped in
+this package: one cell that shows a ``DigitRecognizer``), waits until it answers, prints the
+address and opens it in your browser. Voila runs the notebook in a fresh kernel for every visitor
+and shows only its outputs. The server listens on 127.0.0.1 with a random token, so only you can
+reach it; Ctrl-C stops it and its kernels.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import webbrowser
+from importlib import resources
+from pathlib import Path
+
+#: The app notebook, a file inside the installed package.
+NOTEBOOK = Path(str(resources.files(__name__).joinpath("draw.ipynb")))
+
+
+def _free_port(ip):
+    with socket.socket() as s:
+        s.bind((ip, 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    """A running Voila process serving the pad; ``url`` carries the token. ``stop()`` ends it and
+    its kernels (they share its process group). Usable as a context manager."""
+
+    def __init__(self, process, url):
+        self.process, self.url = process, url
+
+    def stop(self, timeout=10.0):
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                pass
+        try:  # whatever survived SIGTERM, kernels included
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
+        return self.process.returncode
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def __repr__(self):
+        state = "running" if self.process.poll() is None else f"exited {self.process.returncode}"
+        return f"AppServer({self.url!r}, {state})"
+
+
+def launch(port=None, open_browser=True, *, ip="127.0.0.1", wait=True, timeout=60.0, log=None):
+    """Serve the drawing pad with Voila at ``http://ip:port/?token=...``.
+
+    ``port=None`` picks a free port. With ``wait=True`` (the command line) this blocks until Ctrl-C,
+    then stops the server; with ``wait=False`` it returns the running :class:`AppServer` at once
+    (tests, or your own script). ``log`` is a file for Voila's messages (default: stderr).
+    """
+    try:
+        import voila  # noqa: F401
+    except ImportError:
+        raise RuntimeError("app mode needs Voila, which is not installed; "
+                           "pip install 'scratchnn[lab]' (or pip install voila)") from None
+    port = _free_port(ip) if port is None else int(port)
+    token = secrets.token_urlsafe(16)
+    argv = [sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", "--theme=light",
+            f"--Voila.ip={ip}", f"--port={port}", "--Voila.port_retries=0", f"--token={token}"]
+    # Its own process group: Ctrl-C reaches only us, and stop() can end the server and kernels.
+    process = subprocess.Popen(argv, stdout=log or sys.stderr, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    base = f"http://{ip}:{port}"
+    server = AppServer(process, f"{base}/?token={token}")
+    try:
+        _wait_until_serving(process, base + "/voila/static/favicon.ico", timeout)
+    except BaseException:
+        server.stop()
+        raise
+    if not wait:
+        return server
+    print(f"scratchnn drawing pad: {server.url}\n(Ctrl-C to stop)", flush=True)
+    if open_browser:
+        webbrowser.open(server.url)
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        print("stopping the drawing pad", flush=True)
+    finally:
+        server.stop()
+    return server
+
+
+def _wait_until_serving(process, url, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Voila exited with code {process.returncode} before serving; "
+                               "see its messages above")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"Voila did not answer at {url} within {timeout:.0f} s")

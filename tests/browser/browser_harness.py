@@ -1,0 +1,408 @@
+"""Real-browser harness: JupyterLab and Voila servers, headless Chromium, and a driver for the pad.
+
+Used by the fixtures in ``conftest.py`` and by ``benchmarks/bench_browser.py``. Everything a run
+creates (runtime files, settings, workspaces, IPython history, the notebook copies) lives in one
+temp dir that is removed afterwards; servers run in their own process group so a finalizer can end
+the server *and* its kernels even when a test failed half-way.
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = REPO / "test-artifacts"
+
+# Selectors the widgets promise (see scratchnn/widgets.py): the canvas view carries
+# `scratchnn-pad`; the bars are one element `.scratchnn-bars[data-top]` holding ten
+# `[data-digit][data-prob]` rows.
+PAD = ".scratchnn-pad"
+BARS = ".scratchnn-bars"
+
+
+def free_port() -> int:
+    """A TCP port that was free a moment ago (servers are also told not to hop to another one)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def quiet_jupyter_env(root: Path) -> dict:
+    """Environment for a server that writes nothing outside `root` and shows no news toast."""
+    settings = root / "lab-settings"
+    for plugin, values in {
+        "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
+            {"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True},
+        # The notebook is a temp copy anyway; no autosave keeps the page from ever turning "dirty".
+        "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    }.items():
+        path = settings / plugin
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    env = dict(os.environ)
+    env.update(
+        JUPYTER_RUNTIME_DIR=str(root / "runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"),
+        IPYTHONDIR=str(root / "ipython"),
+        MPLBACKEND="Agg",
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("JUPYTER_TOKEN", None)
+    return env
+
+
+class Server:
+    """A Jupyter-family server in its own process group; `stop()` is safe to call twice."""
+
+    def __init__(self, argv, *, env, cwd, log_path: Path, url: str, ready_path: str):
+        self.url, self.log_path = url, log_path
+        self._log = open(log_path, "wb")
+        self.proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=self._log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self._wait_ready(ready_path)
+
+    def _wait_ready(self, path: str, timeout: float = 60.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError(f"server exited with {self.proc.returncode} before answering; "
+                                   f"log:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(self.url + path, timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"server did not answer {path} within {timeout:.0f} s; log:\n{self.log_tail()}")
+
+    def log_tail(self, n: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self, timeout: float = 10.0):
+        """SIGTERM to the whole group (server + kernels), then SIGKILL whatever is left."""
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+            except ProcessLookupError:
+                pass
+        try:  # kernels may outlive a server that died; the group id is still the server's pid
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if self.proc.poll() is None:
+            self.proc.wait(5)
+        self._log.close()
+
+
+def start_jupyterlab(root: Path) -> Server:
+    """JupyterLab serving `root` on 127.0.0.1 with a random token; `server.token` is set."""
+    port, token = free_port(), secrets.token_hex(16)
+    argv = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+            "--LabApp.expose_app_in_browser=True"]
+    server = Server(argv, env=quiet_jupyter_env(root), cwd=root, log_path=root / "jupyterlab.log",
+                    url=f"http://127.0.0.1:{port}", ready_path="/api/status?token=" + token)
+    server.token = token
+    return server
+
+
+def copy_notebook(src: Path, root: Path) -> Path:
+    """Copy a notebook under `root` at the same relative path, so running it never touches the repo."""
+    rel = src.resolve().relative_to(REPO)
+    dst = root / rel
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src, dst)
+    return dst
+
+
+def make_root(prefix: str = "scratchnn-browser-") -> Path:
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+# --------------------------------------------------------------------------- JupyterLab page
+
+def open_and_run_in_lab(page, server: Server, rel_path: str, timeout_ms: int = 90_000):
+    """Open a notebook in JupyterLab, run all cells, and wait until its kernel is idle again."""
+    page.goto(f"{server.url}/lab/tree/{rel_path}?token={server.token}&reset")
+    wait_lab_notebook_ready(page, timeout_ms)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_selector(PAD, state="visible", timeout=timeout_ms)
+    page.wait_for_selector(BARS, state="attached", timeout=timeout_ms)
+    wait_lab_kernel_idle(page, timeout_ms)
+
+
+def wait_lab_notebook_ready(page, timeout_ms: int = 90_000):
+    page.wait_for_function(
+        """() => {
+            const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+            const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+            return !!(k && k.connectionStatus === 'connected' && k.status === 'idle' && w.content.widgets.length);
+        }""", timeout=timeout_ms, polling=100)
+
+
+def wait_lab_kernel_idle(page, timeout_ms: int = 90_000):
+    """Idle kernel and no cell left waiting ("[*]") in the current notebook."""
+    page.wait_for_function(
+        """() => {
+            const w = window.jupyterapp.shell.currentWidget;
+            const k = w.sessionContext.session.kernel;
+            const pending = w.content.widgets.some(c => c.model.type === 'code' && c.promptNode
+                && c.promptNode.textContent.includes('*'));
+            return k.status === 'idle' && !pending;
+        }""", timeout=timeout_ms, polling=100)
+
+
+def lab_execute(page, command: str, args: dict | None = None):
+    page.evaluate("([c, a]) => window.jupyterapp.commands.execute(c, a)", [command, args or {}])
+
+
+# --------------------------------------------------------------------------- the pad
+
+# Shapes in pad units (0..1 of the canvas side, y downwards) that the recognizer reads reliably.
+def digit_strokes(digit: int) -> list[list[tuple[float, float]]]:
+    if digit == 1:
+        return [[(0.52, 0.18), (0.50, 0.50), (0.48, 0.82)]]
+    if digit == 0:
+        pts = [(0.5 + 0.22 * math.sin(t), 0.5 - 0.32 * math.cos(t))
+               for t in (2 * math.pi * i / 28 for i in range(29))]
+        return [pts]
+    if digit == 7:
+        return [[(0.25, 0.2), (0.72, 0.2), (0.62, 0.45), (0.50, 0.82)]]
+    raise ValueError(f"no stroke recipe for digit {digit}; have 0, 1, 7")
+
+
+def densify(points, step: float = 0.03):
+    """Insert points so consecutive mouse moves are at most `step` apart (like a real hand)."""
+    out = [points[0]]
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        n = max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / step))
+        out += [(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(1, n + 1)]
+    return out
+
+
+PROBE_JS = """
+([padIndex]) => {
+    // Find the pad and the bars of the same recognizer: the nearest ancestor holding both.
+    const pad = document.querySelectorAll('%PAD%')[padIndex];
+    let box = pad;
+    while (box && !box.querySelector('%BARS%')) box = box.parentElement;
+    if (!box) throw new Error('no bars next to pad #' + padIndex);
+    const barsHost = box.querySelector('%BARS%').parentElement;
+    const probe = {moves: 0, lastMove: null, lastUp: null, muts: [], state: null};
+    const snap = () => {
+        const b = barsHost.querySelector('%BARS%');
+        if (!b) return null;
+        const rows = [...b.querySelectorAll('[data-digit]')].map(r => r.dataset.digit + ':' + r.dataset.prob);
+        return (b.dataset.top ?? '') + '|' + rows.join(',');
+    };
+    probe.snap = snap;
+    probe.state = snap();
+    new MutationObserver(() => {
+        const s = snap();
+        if (s !== probe.state) { probe.state = s; probe.muts.push([performance.now(), s]); }
+    }).observe(barsHost, {childList: true, subtree: true, attributes: true, characterData: true});
+    const canvas = pad.tagName === 'CANVAS' ? pad : pad.querySelector('canvas');
+    const el = canvas || pad;
+    el.addEventListener('mousemove', () => { probe.moves++; probe.lastMove = performance.now(); }, true);
+    el.addEventListener('mouseup', () => { probe.lastUp = performance.now(); }, true);
+    window.__scratchnnProbe = probe;
+    return true;
+}
+""".replace("%PAD%", PAD).replace("%BARS%", BARS)
+
+
+class PadDriver:
+    """Draws on the `index`-th pad of a page with real mouse events and reads the bars beside it."""
+
+    def __init__(self, page, index: int = 0):
+        self.page, self.index = page, index
+        self.pad = page.locator(PAD).nth(index)
+        self.pad.wait_for(state="visible", timeout=60_000)
+        page.evaluate(PROBE_JS, [index])
+
+    # -- geometry
+    def box(self):
+        self.pad.scroll_into_view_if_needed()
+        b = self.pad.bounding_box()
+        assert b and b["width"] > 50 and b["height"] > 50, f"pad has no usable size on the page: {b}"
+        return b
+
+    def to_page(self, pts, box):
+        return [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in pts]
+
+    # -- actions
+    def draw(self, strokes):
+        """Draw strokes given in pad units (0..1, y downwards) with real mouse moves.
+
+        Returns the strokes as drawn (densified, still in pad units) for `ink_fraction`."""
+        box, drawn, mouse = self.box(), [], self.page.mouse
+        for stroke in strokes:
+            stroke = densify(stroke)
+            pts = self.to_page(stroke, box)
+            mouse.move(*pts[0])
+            mouse.down()
+            for p in pts[1:]:
+                mouse.move(*p)
+            mouse.up()
+            drawn.append(stroke)
+        return drawn
+
+    def clear(self, timeout_ms: int = 10_000):
+        """Press the recognizer's Clear button and wait until the bars show no answer."""
+        self.page.evaluate(f"""([i]) => {{
+            let box = document.querySelectorAll('{PAD}')[i];
+            while (box && !box.querySelector('button')) box = box.parentElement;
+            const btn = [...box.querySelectorAll('button')].find(b => /clear/i.test(b.textContent));
+            btn.setAttribute('data-scratchnn-clear', String(i));
+        }}""", [self.index])
+        self.page.locator(f'button[data-scratchnn-clear="{self.index}"]').click()
+        self.page.wait_for_function("() => { const s = window.__scratchnnProbe.snap(); "
+                                    "return s !== null && s.startsWith('|'); }",
+                                    timeout=timeout_ms, polling=50)
+
+    # -- reading the bars
+    def bars(self) -> dict:
+        """{'top': int|None, 'probs': [10 floats]} as the page shows it right now."""
+        return self.page.evaluate(f"""([i]) => {{
+            let box = document.querySelectorAll('{PAD}')[i];
+            while (box && !box.querySelector('{BARS}')) box = box.parentElement;
+            const b = box.querySelector('{BARS}');
+            const probs = Array(10).fill(null);
+            b.querySelectorAll('[data-digit]').forEach(r => probs[+r.dataset.digit] = parseFloat(r.dataset.prob));
+            const t = b.dataset.top;
+            return {{top: (t === undefined || t === '') ? null : +t, probs}};
+        }}""", [self.index])
+
+    def wait_top(self, digit: int, timeout_ms: int = 15_000):
+        """Wait until the bars name `digit` as the top class; on timeout say what they showed."""
+        try:
+            self.page.wait_for_function(
+                "([d]) => { const s = window.__scratchnnProbe.snap(); return s !== null && s.startsWith(d + '|'); }",
+                arg=[str(digit)], timeout=timeout_ms, polling=50)
+        except Exception as e:  # playwright TimeoutError; re-raise with the evidence
+            raise AssertionError(f"bars never showed {digit} as the top class; they show {self.bars()}") from e
+
+    def wait_settled(self, quiet_ms: int = 300, timeout_ms: int = 10_000) -> bool:
+        """Wait until the bars changed after the last mouse move and then stayed put for `quiet_ms`.
+
+        Returns False if nothing changed after the last move within the timeout (the final move
+        did not change what the bars show)."""
+        try:
+            self.page.wait_for_function(
+                """([q]) => { const p = window.__scratchnnProbe; const m = p.muts[p.muts.length - 1];
+                    return m && m[0] > p.lastMove && performance.now() - m[0] > q; }""",
+                arg=[quiet_ms], timeout=timeout_ms, polling=25)
+            return True
+        except Exception:
+            return False
+
+    def probe(self) -> dict:
+        return self.page.evaluate("() => { const p = window.__scratchnnProbe; "
+                                  "return {moves: p.moves, lastMove: p.lastMove, lastUp: p.lastUp, "
+                                  "muts: p.muts, state: p.state, now: performance.now()}; }")
+
+    # -- ink
+    def screenshot(self, path: Path | None = None):
+        from PIL import Image
+        png = self.pad.screenshot(path=str(path) if path else None)
+        return Image.open(io.BytesIO(png)).convert("RGB")
+
+    def ink_fraction(self, drawn, img=None) -> float:
+        """Share of points along the drawn strokes (pad units) whose pixel clearly differs from
+        the pad's background, sampled at its corners, so dark-on-light and light-on-dark pads
+        both work."""
+        img = img or self.screenshot()
+        w, h = img.size
+        bg = [img.getpixel((cx, cy)) for cx in (3, w - 4) for cy in (3, h - 4)]
+        bg = tuple(sorted(c[i] for c in bg)[len(bg) // 2] for i in range(3))
+        hits = total = 0
+        for stroke in drawn:
+            for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+                for t in (0.0, 0.5):
+                    x, y = (x0 + (x1 - x0) * t) * w, (y0 + (y1 - y0) * t) * h
+                    if 0 <= x < w and 0 <= y < h:
+                        px = img.getpixel((int(x), int(y)))
+                        total += 1
+                        hits += max(abs(a - b) for a, b in zip(px, bg)) > 60
+        return hits / max(total, 1)
+
+    def wait_ink(self, drawn, min_fraction: float = 0.9, timeout_s: float = 5.0, path: Path | None = None,
+                 blank: bool = False) -> float:
+        """Poll screenshots until at least `min_fraction` of the strokes is inked (or, with
+        `blank=True`, until at most `min_fraction` is): ink round-trips through the kernel.
+        Returns the last fraction seen; saves the last screenshot to `path` if given."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            img = self.screenshot()
+            frac = self.ink_fraction(drawn, img)
+            done = frac <= min_fraction if blank else frac >= min_fraction
+            if done or time.monotonic() > deadline:
+                if path is not None:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    img.save(path)
+                return frac
+            time.sleep(0.1)
+
+
+def latency_samples(pad: PadDriver, digits, quiet_ms: int = 300):
+    """Draw each digit on a cleared pad; time from its last mouse move to the bars' final answer.
+
+    The final answer is what the bars show once they stopped changing; its latency is the first
+    DOM mutation after the last mouse move that produced it (page clock, `performance.now()`).
+    Returns (latencies in ms, number of strokes whose last move did not change the bars,
+    [(drawn digit, shown top)] for strokes that ended on the wrong answer)."""
+    out, unchanged, wrong = [], 0, []
+    for digit in digits:
+        pad.clear()
+        pad.draw(digit_strokes(digit))
+        settled = pad.wait_settled(quiet_ms)
+        top = pad.bars()["top"]
+        if top != digit:
+            wrong.append((digit, top))
+        if not settled:
+            unchanged += 1
+            continue
+        p = pad.probe()
+        after = [t for t, s in p["muts"] if t > p["lastMove"] and s == p["state"]]
+        out.append(after[0] - p["lastMove"])
+    return out, unchanged, wrong
+
+
+def percentile(xs, q):
+    xs = sorted(xs)
+    if not xs:
+        return float("nan")
+    k = (len(xs) - 1) * q / 100
+    lo, hi = math.floor(k), math.ceil(k)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
