@@ -1,0 +1,443 @@
+"""Draw a digit and watch the net read it: ``DrawingPad``, ``ProbabilityBars``, ``DigitRecognizer``.
+
+    from scratchnn.widgets import DigitRecognizer
+    DigitRecognizer()              # the shipped model (load_pretrained()); or DigitRecognizer(net)
+
+How it stays fast. Every mouse move is one message from the browser to the kernel, and nothing in
+the browser throttles them, so the kernel does as little as possible per event: it appends the
+point to the stroke and to a Pillow image of the ink (``scratchnn.draw.Ink``). The ink is echoed
+back to the browser at most every ``ECHO_INTERVAL`` seconds (one ``stroke_lines`` message for all
+new points), and a prediction (crop, fit, centre, ``net.predict_proba``, one HTML message for the
+ten bars, one PNG for the preview) runs at most every ``throttle`` seconds while you draw, and
+always when the pen lifts (``mouse_up``, ``mouse_out``, ``touch_end``) or the pad is cleared. A
+burst of thousands of queued events is therefore a few hundred microseconds of work per hundred
+events, not a queue of predictions. Strokes live in Python: pixels are never read back from the
+browser (``get_image_data`` is asynchronous and fails headless).
+
+After a page reload (or when Voila first shows the page) ipycanvas forgets which canvas the browser
+is drawing on (ipycanvas issue 322), so the pad's ``on_client_ready`` handler resets ipycanvas's
+remembered canvas and repaints every stroke in one ``hold_canvas()`` batch.
+
+DOM hooks (stable, for browser tests and styling)
+-------------------------------------------------
+- ``.scratchnn-pad``: the drawing canvas (the ``DrawingPad`` widget, a ``<canvas>`` inside it).
+- ``.scratchnn-recognizer``: the whole ``DigitRecognizer`` box.
+- ``.scratchnn-clear``: its Clear button.
+- ``.scratchnn-preview``: the ``<img>`` showing the 28x28 the net sees (scaled up 5x, black ink on
+  white, a faint grid between pixels).
+- ``.scratchnn-bars-widget``: the ``ProbabilityBars`` HTML widget. Inside it, one element
+  ``.scratchnn-bars`` carries ``data-top`` (the predicted digit, or ``""`` before anything is
+  drawn), ``data-unsure`` (``"1"`` when the top probability is below ``unsure_below``, else
+  ``"0"``) and ``data-version`` (how many times the bars were updated: wait for it to change after
+  drawing). It holds ten ``.scratchnn-bar`` rows, each with ``data-digit`` (0..9) and ``data-prob``
+  (4 decimals); the top row also has the class ``scratchnn-top``. A ``.scratchnn-headline`` says
+  what the net reads, and ``.scratchnn-unsure`` is the "not sure" note (present only when unsure).
+- ``.scratchnn-hidden``: the optional hidden-layer view (``show_hidden=True``), one
+  ``.scratchnn-layer`` row per hidden layer with one ``span`` per unit.
+"""
+from __future__ import annotations
+
+import html
+import io
+import math
+import time
+from numbers import Real
+
+import numpy as np
+import ipywidgets as widgets
+from ipycanvas import Canvas, hold_canvas
+
+from .draw import CANVAS_SIZE, PEN_WIDTH, Ink
+
+#: Seconds between ink echoes to the browser while drawing (about 50 frames a second).
+ECHO_INTERVAL = 0.02
+#: Default seconds between predictions while the pen is down.
+THROTTLE = 0.075
+_MOUSE = ("mouse_down", "mouse_move", "mouse_up", "mouse_out", "mouse_wheel")
+_TOUCH = ("touch_start", "touch_move", "touch_end", "touch_cancel")
+
+
+class DrawingPad(Canvas):
+    """An ipycanvas ``Canvas`` you draw on with the mouse or a finger; the strokes stay in Python.
+
+    ``pad.strokes`` is the drawing as a list of strokes, each a list of ``(x, y)`` canvas pixels;
+    ``pad.image()`` is what a net sees (28x28 float32, ``scratchnn.draw``'s preprocessing);
+    ``pad.clear()`` wipes it. ``pad.observe_drawing(callback)`` calls ``callback(pad, final)`` while
+    you draw, at most every ``throttle`` seconds, and always with ``final=True`` when the pen lifts
+    or the pad is cleared. ``pad.draw_stroke(points)`` draws through the same event handlers the
+    browser's mouse events go through (for tests and demos).
+    """
+
+    def __init__(self, size=CANVAS_SIZE, pen_width=PEN_WIDTH, throttle=THROTTLE, **kwargs):
+        size = _check_positive(size, "size", integer=True)
+        self.pen_width = _check_positive(pen_width, "pen_width")
+        self.throttle = _check_positive(throttle, "throttle", allow_zero=True)
+        self.size = size
+        layout = kwargs.pop("layout", None) or widgets.Layout(width=f"{size}px", height=f"{size}px",
+                                                               border="1px solid #999", flex="0 0 auto")
+        super().__init__(width=size, height=size, layout=layout, **kwargs)
+        self.add_class("scratchnn-pad")
+        self.clock = time.monotonic       # replaceable, so tests can control time
+        self.ink = Ink(size, self.pen_width)
+        self._strokes = []               # list of lists of (x, y); the last one grows while drawing
+        self._drawing = False
+        self._echoed = 0                 # points of the current stroke already sent to the browser
+        self._last_echo = self._last_notify = -math.inf
+        self._observers = []
+        self._image = None
+        self.n_echoes = 0                # ink messages sent while drawing (not counting repaints)
+        self.n_ignored = 0               # malformed or unknown events dropped
+        self.on_mouse_down(self._pen_down)
+        self.on_mouse_move(self._pen_move)
+        self.on_mouse_up(self._pen_up)
+        self.on_mouse_out(self._pen_up)
+        self.on_touch_start(lambda touches: self._pen_down(*touches[0]) if touches else None)
+        self.on_touch_move(lambda touches: self._pen_move(*touches[0]) if touches else None)
+        self.on_touch_end(lambda touches: self._pen_up())
+        self.on_touch_cancel(lambda touches: self._pen_up())
+        self.on_client_ready(self._on_client_ready)
+        self.redraw()
+
+    def __repr__(self):
+        return f"DrawingPad(size={self.size}, pen_width={self.pen_width:g}, strokes={len(self._strokes)})"
+
+    # ------------------------------------------------------------------ public
+    @property
+    def strokes(self):
+        """The drawing: a list of strokes, each a list of ``(x, y)`` in canvas pixels (a copy)."""
+        return [list(stroke) for stroke in self._strokes]
+
+    @property
+    def drawing(self):
+        """True while the pen is down."""
+        return self._drawing
+
+    def image(self):
+        """The drawing as MNIST sees digits: ``(28, 28)`` float32 in ``[0, 1]``, zeros if empty."""
+        if self._image is None:
+            self._image = self.ink.to_mnist()
+        return self._image
+
+    def clear(self):
+        """Wipe the drawing (the Clear button calls this) and tell the observers."""
+        self._strokes, self._drawing, self._image = [], False, None
+        self.ink.clear()
+        self.redraw()
+        self._notify(final=True)
+
+    def observe_drawing(self, callback, remove=False):
+        """Call ``callback(pad, final)`` as the drawing changes (see the class docstring)."""
+        if remove:
+            self._observers.remove(callback)
+        elif callback not in self._observers:
+            self._observers.append(callback)
+
+    def draw_stroke(self, points):
+        """Draw one stroke through the pad's own event handlers: mouse down, moves, mouse up."""
+        points = [(float(x), float(y)) for x, y in points]
+        if not points:
+            return
+        events = [("mouse_down", points[0])] + [("mouse_move", p) for p in points[1:]] + [("mouse_up", points[-1])]
+        for event, (x, y) in events:
+            self._handle_custom_msg({"event": event, "x": x, "y": y}, [])
+
+    def redraw(self):
+        """Repaint the whole drawing in the browser, in one message."""
+        with hold_canvas():
+            self._repaint()
+
+    # ------------------------------------------------------------ the events
+    def _handle_frontend_event(self, _, content, buffers):
+        # Every message from the browser passes here first; malformed ones are dropped, so that
+        # nothing below ever sees a missing or non-numeric coordinate.
+        if _well_formed(content):
+            super()._handle_frontend_event(_, content, buffers)
+        else:
+            self.n_ignored += 1
+
+    def _pen_down(self, x, y):
+        if self._drawing:
+            self._pen_up()
+        self._drawing = True
+        self._strokes.append([])
+        self._echoed = 0
+        self._add(x, y)
+        self._echo(force=False)
+        self._notify(final=False)
+
+    def _pen_move(self, x, y):
+        if not self._drawing:
+            return                       # the mouse is only hovering
+        if self._add(x, y):
+            self._echo(force=False)
+            self._notify(final=False)
+
+    def _pen_up(self, x=None, y=None):
+        if not self._drawing:
+            return
+        if x is not None:
+            self._add(x, y)
+        self._drawing = False
+        self.ink.end_stroke()
+        self._echo(force=True)
+        self._notify(final=True)
+
+    def _add(self, x, y):
+        """Append a point (clamped to the canvas) to the current stroke; False if it is a repeat."""
+        p = (min(max(float(x), 0.0), self.size), min(max(float(y), 0.0), self.size))
+        stroke = self._strokes[-1]
+        if stroke and stroke[-1] == p:
+            return False
+        stroke.append(p)
+        self.ink.add_point(*p)
+        self._image = None
+        return True
+
+    def _echo(self, force):
+        """Send the current stroke's new points to the browser, at most every ECHO_INTERVAL."""
+        stroke = self._strokes[-1] if self._strokes else []
+        if self._echoed >= len(stroke):
+            return
+        now = self.clock()
+        if not force and now - self._last_echo < ECHO_INTERVAL:
+            return
+        self._last_echo = now
+        self._paint_stroke(stroke[max(0, self._echoed - 1):], dot=self._echoed == 0)
+        self._echoed = len(stroke)
+        self.n_echoes += 1
+
+    def _notify(self, final):
+        now = self.clock()
+        if not final and now - self._last_notify < self.throttle:
+            return
+        self._last_notify = now
+        for callback in list(self._observers):
+            callback(self, final)
+
+    # -------------------------------------------------------------- painting
+    def _paint_stroke(self, points, dot):
+        if len(points) == 1 or dot:
+            x, y = points[0]
+            self.fill_circle(x, y, self.pen_width / 2)
+        if len(points) > 1:
+            self.stroke_lines(points)
+
+    def _repaint(self):
+        """Clear the browser's canvas and paint every stroke (call inside ``hold_canvas()``)."""
+        super().clear()                  # Canvas.clear: wipe the browser's pixels only
+        self.fill_style = "white"
+        self.fill_rect(0, 0, self.size, self.size)
+        self.fill_style = self.stroke_style = "black"
+        self.line_width = self.pen_width
+        self.line_cap = self.line_join = "round"
+        for stroke in self._strokes:
+            if stroke:
+                self._paint_stroke(stroke, dot=True)
+        if self._strokes:
+            self._echoed = len(self._strokes[-1])
+
+    def _on_client_ready(self):
+        # A new browser view starts with a blank canvas and no "current canvas"; ipycanvas only
+        # sends switchCanvas when the target changes, so forget the target, then repaint.
+        manager = getattr(self, "_canvas_manager", None)
+        if manager is not None and hasattr(manager, "_current_canvas"):
+            manager._current_canvas = None
+        self.redraw()
+
+
+class ProbabilityBars(widgets.HTML):
+    """Ten labelled bars, one per digit, in a single HTML widget: one message per update.
+
+    ``bars.update(probs)`` shows ten probabilities (``None`` clears); the most likely digit is
+    highlighted, and a "not sure" note appears when its probability is below ``unsure_below``.
+    """
+
+    def __init__(self, unsure_below=0.5, **kwargs):
+        super().__init__(**kwargs)
+        self.unsure_below = float(unsure_below)
+        self.probs = None
+        self.version = 0
+        self.add_class("scratchnn-bars-widget")
+        self.update(None)
+
+    @property
+    def top(self):
+        """The most likely digit, or None before any update with probabilities."""
+        return None if self.probs is None else int(np.argmax(self.probs))
+
+    @property
+    def unsure(self):
+        return self.probs is not None and float(np.max(self.probs)) < self.unsure_below
+
+    def update(self, probs):
+        if probs is not None:
+            probs = np.asarray(probs, dtype=np.float64).reshape(-1)
+            if probs.shape != (10,) or not np.isfinite(probs).all():
+                raise ValueError(f"probs must be 10 finite numbers, got shape {probs.shape}")
+        self.probs = probs
+        self.version += 1
+        self.value = self._html()
+
+    def _html(self):
+        p, top = self.probs, self.top
+        rows = []
+        for k in range(10):
+            pk = 0.0 if p is None else float(p[k])
+            hit = k == top
+            color = ("#e08a1e" if self.unsure else "#1f77b4") if hit else "#b9c3cc"
+            rows.append(
+                f'<div class="scratchnn-bar{" scratchnn-top" if hit else ""}" data-digit="{k}" '
+                f'data-prob="{pk:.4f}" style="display:flex;align-items:center;gap:6px;height:20px;'
+                f'font-weight:{"bold" if hit else "normal"}">'
+                f'<span style="width:12px;text-align:right">{k}</span>'
+                f'<span style="flex:1;background:#eef1f4;height:14px;border-radius:2px">'
+                f'<span style="display:block;height:14px;width:{100 * pk:.1f}%;background:{color};'
+                f'border-radius:2px"></span></span>'
+                f'<span style="width:40px;text-align:right;font-size:12px">{100 * pk:.0f}%</span></div>')
+        if p is None:
+            headline = "Draw a digit"
+        else:
+            headline = f"I read a {top} ({100 * p[top]:.0f}%)"
+        note = ""
+        if self.unsure:
+            first, second = np.argsort(p)[::-1][:2]
+            note = (f'<div class="scratchnn-unsure" style="color:#b15f00;margin-top:4px">Not sure: '
+                    f'{first} ({100 * p[first]:.0f}%) or {second} ({100 * p[second]:.0f}%)?</div>')
+        return (f'<div class="scratchnn-bars" data-top="{"" if top is None else top}" '
+                f'data-unsure="{int(self.unsure)}" data-version="{self.version}" '
+                f'style="width:230px;font-family:sans-serif;font-size:13px">'
+                f'<div class="scratchnn-headline" style="font-size:16px;margin-bottom:6px">'
+                f'{html.escape(headline)}</div>{"".join(rows)}{note}</div>')
+
+
+class DigitRecognizer(widgets.HBox):
+    """The drawing pad, the 28x28 the net sees, and the net's probabilities, updating as you draw.
+
+    ``net`` is anything with ``predict_proba`` (a ``Net``); ``None`` loads the shipped model with
+    ``load_pretrained()``. ``show_hidden=True`` adds a view of the hidden layers' activations.
+    ``recognizer.prediction`` and ``recognizer.probs`` hold the latest answer (None when empty);
+    ``recognizer.n_predictions`` counts how many times the net ran.
+    """
+
+    def __init__(self, net=None, size=CANVAS_SIZE, pen_width=PEN_WIDTH, unsure_below=0.5,
+                 show_hidden=False, throttle=THROTTLE):
+        if net is None:
+            from .pretrained import load_pretrained
+
+            net = load_pretrained()
+        if not callable(getattr(net, "predict_proba", None)):
+            raise ValueError(f"net must have a predict_proba method (a scratchnn Net), got {type(net).__name__}")
+        self.net = net
+        self.pad = DrawingPad(size=size, pen_width=pen_width, throttle=throttle)
+        self.bars = ProbabilityBars(unsure_below=unsure_below)
+        self.preview = widgets.Image(format="png", value=_preview_png(np.zeros((28, 28))),
+                                     layout=widgets.Layout(width="140px", height="140px"))
+        self.preview.add_class("scratchnn-preview")
+        self.clear_button = widgets.Button(description="Clear", icon="eraser", layout=widgets.Layout(width="90px"))
+        self.clear_button.add_class("scratchnn-clear")
+        self.clear_button.on_click(lambda _: self.pad.clear())
+        self.hidden = None
+        if show_hidden:
+            self.hidden = widgets.HTML(layout=widgets.Layout(max_width="300px"))
+            self.hidden.add_class("scratchnn-hidden")
+        self.probs = self.prediction = None
+        self.n_predictions = 0
+        middle = [widgets.HTML('<div style="font-size:12px;color:#555">what the net sees (28x28)</div>'),
+                  self.preview]
+        if self.hidden is not None:
+            middle.append(self.hidden)
+        super().__init__([
+            widgets.VBox([self.pad, self.clear_button]),
+            widgets.VBox(middle, layout=widgets.Layout(margin="0 12px")),
+            self.bars,
+        ])
+        self.add_class("scratchnn-recognizer")
+        self.pad.observe_drawing(self._on_drawing)
+        self._update()
+
+    def __repr__(self):
+        arch = getattr(self.net, "architecture", None)
+        net = "-".join(map(str, arch())) if callable(arch) else type(self.net).__name__
+        return f"DigitRecognizer(net={net}, prediction={self.prediction})"
+
+    def _on_drawing(self, pad, final):
+        self._update()
+
+    def _update(self):
+        X = self.pad.image()
+        if X.any():
+            probs = np.asarray(self.net.predict_proba(X.reshape(1, -1)))[0]
+            self.n_predictions += 1
+            self.probs, self.prediction = probs, int(np.argmax(probs))
+        else:
+            probs = self.probs = self.prediction = None       # nothing drawn: nothing to predict
+        self.preview.value = _preview_png(X)
+        self.bars.update(probs)
+        if self.hidden is not None:
+            self.hidden.value = _hidden_html(self.net if probs is not None else None)
+
+
+# ---------------------------------------------------------------------- helpers
+def _preview_png(X, scale=5):
+    """28x28 in [0, 1] -> PNG bytes: black ink on white, each pixel a ``scale``-px square, faint grid."""
+    from PIL import Image
+
+    img = (255 - np.rint(np.asarray(X) * 255)).astype(np.uint8)
+    big = np.repeat(np.repeat(img, scale, axis=0), scale, axis=1)
+    big[::scale, :] = np.minimum(big[::scale, :], 225)
+    big[:, ::scale] = np.minimum(big[:, ::scale], 225)
+    buf = io.BytesIO()
+    Image.fromarray(big).save(buf, format="png", compress_level=1)
+    return buf.getvalue()
+
+
+def _hidden_html(net):
+    """One row of squares per hidden layer, darker for more active units (after the last forward)."""
+    rows = []
+    layers = getattr(net, "dense", [])[:-1] if net is not None else []
+    for i, layer in enumerate(layers, start=1):
+        A = np.asarray(layer.cache[2])[0] if getattr(layer, "cache", None) else None
+        if A is None:
+            continue
+        scale = float(A.max()) or 1.0
+        cells = "".join(
+            f'<span title="unit {j}: {a:.2f}" style="display:inline-block;width:9px;height:9px;margin:1px;'
+            f'background:rgba(31,119,180,{max(0.0, a / scale):.2f});border:1px solid #dde"></span>'
+            for j, a in enumerate(A.tolist()))
+        rows.append(f'<div class="scratchnn-layer" data-layer="{i}" style="margin-top:6px">'
+                    f'<div style="font-size:11px;color:#555">hidden layer {i} ({len(A)} units)</div>{cells}</div>')
+    if not rows:
+        rows.append('<div style="font-size:11px;color:#555">hidden layers: draw something</div>')
+    return "".join(rows)
+
+
+def _well_formed(content):
+    """True if a message from the browser is an event the pad understands, with valid coordinates."""
+    if not isinstance(content, dict):
+        return False
+    event = content.get("event")
+    if event == "client_ready":
+        return True
+    if event in _MOUSE:
+        return _finite(content.get("x")) and _finite(content.get("y"))
+    if event in _TOUCH:
+        touches = content.get("touches")
+        return isinstance(touches, list) and all(
+            isinstance(t, dict) and _finite(t.get("x")) and _finite(t.get("y")) for t in touches)
+    if event == "key_down":
+        return all(k in content for k in ("key", "shift_key", "ctrl_key", "meta_key"))
+    return False
+
+
+def _finite(v):
+    return isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _check_positive(v, name, integer=False, allow_zero=False):
+    ok = isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v) and (v > 0 or (allow_zero and v == 0))
+    if integer:
+        ok = ok and float(v).is_integer()
+    if not ok:
+        kind = "int" if integer else "number"
+        raise ValueError(f"{name} must be a positive {kind}, got {v!r}")
+    return int(v) if integer else float(v)

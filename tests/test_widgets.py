@@ -1,0 +1,301 @@
+"""The drawing pad, headless: events go in through ipycanvas's own entry point, as from a browser.
+
+``pad._handle_custom_msg(content, [])`` is where ipywidgets delivers a browser's custom message;
+ipycanvas then dispatches on ``content["event"]``. ipywidgets logs exceptions raised in callbacks
+instead of raising them, so these tests check the pad's state and the log, not exceptions.
+"""
+import io
+import logging
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import scratchnn as snn
+from scratchnn import draw
+from scratchnn.widgets import DigitRecognizer, DrawingPad, ProbabilityBars
+
+
+@pytest.fixture(scope="module")
+def net(mnist):
+    (X_train, y_train), _ = mnist
+    net = snn.Net([snn.InLayer(784), snn.Dense(64, "relu"), snn.Dense(10, "softmax")], seed=0)
+    net.fit(X_train[:10000], y_train[:10000], epochs=4, seed=0)
+    return net
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    t = 100.0
+
+    def __call__(self):
+        return self.t
+
+
+def send(pad, event, **content):
+    pad._handle_custom_msg({"event": event, **content}, [])
+
+
+def mouse_stroke(pad, points, end="mouse_up", clock=None, dt=0.0):
+    """Mouse down, moves, mouse up; with ``clock``, each event arrives ``dt`` seconds after the last."""
+    events = [("mouse_down", points[0])] + [("mouse_move", p) for p in points[1:]] + [(end, points[-1])]
+    for event, (x, y) in events:
+        if clock is not None:
+            clock.t += dt
+        send(pad, event, x=x, y=y)
+
+
+def one(n=40):
+    return [(142 - 10 * t, 45 + 190 * t) for t in np.linspace(0, 1, n)]      # a slightly slanted bar
+
+
+def zero(n=80):
+    t = np.linspace(0, 2 * np.pi, n)
+    return list(zip(140 + 65 * np.sin(-t), 140 - 95 * np.cos(t)))          # from the top, anticlockwise
+
+
+def extent(A):
+    rows, cols = np.flatnonzero(A.any(1)), np.flatnonzero(A.any(0))
+    return rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+
+
+def preview_pixels(recognizer):
+    """The preview PNG decoded back to 28x28 ink values."""
+    big = np.asarray(Image.open(io.BytesIO(recognizer.preview.value)).convert("L"), float)
+    return (255 - big[2::5, 2::5]) / 255          # the middle of each 5x5 cell
+
+
+def test_drawn_one_then_zero_are_previewed_and_read(net):
+    r = DigitRecognizer(net)
+    mouse_stroke(r.pad, one())
+    X = r.pad.image()
+    rows, cols = extent(X)
+    assert rows == 20 and cols <= 8
+    assert np.allclose(preview_pixels(r), X, atol=1 / 255)
+    assert r.prediction == 1 and r.bars.top == 1
+
+    r.pad.clear()
+    assert r.prediction is None and not preview_pixels(r).any()
+    mouse_stroke(r.pad, zero())
+    X = r.pad.image()
+    assert extent(X)[0] == 20 and X[12:16, 12:16].max() == 0     # tall, with a hole in the middle
+    row, col = draw.center_of_mass(X)
+    assert abs(row - 14) <= 0.5 and abs(col - 14) <= 0.5
+    assert r.prediction == 0
+    assert np.allclose(r.probs, net.predict_proba(X.reshape(1, -1))[0])
+
+
+def test_touch_draws_like_the_mouse_and_touch_end_lifts_the_pen():
+    mouse, touch = DrawingPad(), DrawingPad()
+    mouse_stroke(mouse, zero())
+    points = zero()
+    send(touch, "touch_start", touches=[{"x": points[0][0], "y": points[0][1]}])
+    for x, y in points[1:]:
+        send(touch, "touch_move", touches=[{"x": x, "y": y}])
+    send(touch, "touch_end", touches=[])                       # browsers send no touches at the end
+    assert not touch.drawing
+    assert touch.strokes == mouse.strokes
+    assert np.array_equal(touch.image(), mouse.image())
+
+
+def test_mouse_out_ends_the_stroke_and_hovering_draws_nothing():
+    pad = DrawingPad()
+    finals = []
+    pad.observe_drawing(lambda p, final: finals.append(final))
+    send(pad, "mouse_move", x=10, y=10)                        # hovering, button up
+    assert pad.strokes == [] and finals == []
+    mouse_stroke(pad, [(50, 50), (100, 100), (150, 120)], end="mouse_out")
+    assert not pad.drawing and finals[-1] is True
+    send(pad, "mouse_move", x=200, y=200)                      # back over the pad, button up
+    send(pad, "mouse_up", x=200, y=200)
+    assert pad.strokes == [[(50.0, 50.0), (100.0, 100.0), (150.0, 120.0)]]
+
+
+def test_points_off_the_pad_are_clamped_to_its_edge():
+    pad = DrawingPad(size=280)
+    mouse_stroke(pad, [(100, 100), (300, -20)], end="mouse_out")
+    assert pad.strokes == [[(100.0, 100.0), (280.0, 0.0)]]
+
+
+def test_burst_of_10000_moves_makes_a_bounded_number_of_predictions_and_messages(net):
+    r = DigitRecognizer(net, throttle=0.075)
+    r.pad.clock = clock = Clock()
+    before = r.n_predictions
+    t = np.linspace(0, 2 * np.pi, 10_000)
+    points = np.c_[140 + 80 * np.sin(3 * t), 140 + 100 * np.sin(2 * t)]
+    mouse_stroke(r.pad, points.tolist(), clock=clock, dt=1e-4)     # 10,000 events within 1 s
+    assert len(r.pad.strokes[0]) == 10_000
+    # at most one prediction per throttle interval, plus the one at mouse down and the final one
+    assert r.n_predictions - before <= 1.0 / 0.075 + 2
+    assert r.pad.n_echoes <= 1.0 / 0.02 + 2                   # ink sent in batches, not per event
+    assert np.allclose(r.probs, net.predict_proba(r.pad.image().reshape(1, -1))[0])
+
+
+def test_burst_with_a_stalled_clock_predicts_only_at_pen_down_and_pen_up(net):
+    r = DigitRecognizer(net)
+    r.pad.clock = Clock()
+    before = r.n_predictions
+    mouse_stroke(r.pad, zero(n=2000))                          # all at the same instant
+    assert r.n_predictions - before == 2
+    assert r.prediction == 0                                   # the final stroke always gets read
+
+
+@pytest.mark.parametrize("content", [
+    {"event": "mouse_move"},
+    {"event": "mouse_move", "x": "12", "y": 40},
+    {"event": "mouse_move", "x": None, "y": 40},
+    {"event": "mouse_move", "x": float("nan"), "y": 40},
+    {"event": "mouse_move", "x": float("inf"), "y": 40},
+    {"event": "mouse_move", "x": True, "y": 40},
+    {"event": "mouse_up", "y": 40},
+    {"event": "touch_move", "touches": "nope"},
+    {"event": "touch_move", "touches": [{"x": 1}]},
+    {"event": "touch_end"},
+    {"event": "laser_pointer", "x": 1, "y": 2},
+    {"x": 1, "y": 2},
+    "mouse_move",
+    None,
+])
+def test_malformed_events_are_ignored_without_errors(content, caplog):
+    pad = DrawingPad()
+    send(pad, "mouse_down", x=60, y=60)
+    send(pad, "mouse_move", x=80, y=90)
+    with caplog.at_level(logging.DEBUG):
+        pad._handle_custom_msg(content, [])
+    assert pad.n_ignored == 1
+    assert pad.strokes == [[(60.0, 60.0), (80.0, 90.0)]] and pad.drawing
+    assert not [rec for rec in caplog.records if rec.levelno >= logging.WARNING]
+    send(pad, "mouse_move", x=100, y=120)                      # the pad still works afterwards
+    assert pad.strokes[0][-1] == (100.0, 120.0)
+
+
+def test_clear_button_wipes_drawing_preview_and_bars(net):
+    r = DigitRecognizer(net)
+    r.pad.draw_stroke(zero())
+    assert r.bars.top is not None
+    r.clear_button.click()
+    assert r.pad.strokes == [] and not r.pad.image().any()
+    assert r.prediction is None and r.bars.probs is None and 'data-top=""' in r.bars.value
+
+
+def test_draw_stroke_goes_through_the_event_handlers():
+    pad = DrawingPad()
+    seen = []
+    pad.on_mouse_down(lambda x, y: seen.append(("down", x, y)))
+    pad.on_mouse_up(lambda x, y: seen.append(("up", x, y)))
+    pad.draw_stroke([(10, 20), (30, 40), (50, 60)])
+    assert seen == [("down", 10.0, 20.0), ("up", 50.0, 60.0)]
+    assert pad.strokes == [[(10.0, 20.0), (30.0, 40.0), (50.0, 60.0)]]
+
+
+def test_pad_image_is_strokes_to_mnist_of_its_strokes():
+    pad = DrawingPad(pen_width=18)
+    pad.draw_stroke(zero())
+    pad.draw_stroke(one())
+    assert np.array_equal(pad.image(), draw.strokes_to_mnist(pad.strokes, pen_width=18))
+
+
+def test_client_ready_forgets_the_current_canvas_and_repaints_in_one_message(monkeypatch):
+    pad, other = DrawingPad(), DrawingPad()
+    pad.draw_stroke(zero())
+    pad.draw_stroke([(200, 200)])                               # a tap: a dot
+    manager = pad._canvas_manager
+    sent = []
+    monkeypatch.setattr(manager, "_send_custom", lambda command, buffers=[]: sent.append(command))
+    other.fill_rect(0, 0, 1, 1)                                 # ipycanvas now believes "other" is current
+    sent.clear()
+    manager._current_canvas = pad                              # ...and a reloaded page would break here
+    send(pad, "client_ready")
+    assert len(sent) == 1                                      # everything in one hold_canvas batch
+    commands = sent[0]
+    names = [c[0] for c in commands]
+    from ipycanvas.canvas import COMMANDS
+    assert names[0] == COMMANDS["switchCanvas"]                # sent although pad was "current"
+    assert names.count(COMMANDS["strokeLines"]) == 1 and names.count(COMMANDS["fillCircle"]) == 2
+    assert manager._current_canvas is pad
+
+
+class Tags(HTMLParser):
+    def __init__(self, html):
+        super().__init__()
+        self.tags = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(dict(attrs))
+
+    def having(self, cls):
+        return [t for t in self.tags if cls in t.get("class", "").split()]
+
+
+def test_probability_bars_carry_dom_hooks_and_highlight_the_top_digit():
+    bars = ProbabilityBars()
+    assert "scratchnn-bars-widget" in bars._dom_classes
+    p = np.full(10, 0.02)
+    p[7] = 0.82
+    bars.update(p)
+    tags = Tags(bars.value)
+    (box,) = tags.having("scratchnn-bars")
+    assert box["data-top"] == "7" and box["data-unsure"] == "0" and box["data-version"] == "2"
+    rows = tags.having("scratchnn-bar")
+    assert [int(t["data-digit"]) for t in rows] == list(range(10))
+    assert np.allclose([float(t["data-prob"]) for t in rows], p)
+    assert [t["data-digit"] for t in tags.having("scratchnn-top")] == ["7"]
+    assert not tags.having("scratchnn-unsure")
+
+
+def test_probability_bars_say_not_sure_when_the_top_probability_is_low():
+    bars = ProbabilityBars(unsure_below=0.5)
+    p = np.full(10, 0.025)
+    p[4], p[9] = 0.41, 0.39
+    bars.update(p)
+    tags = Tags(bars.value)
+    assert tags.having("scratchnn-bars")[0]["data-unsure"] == "1"
+    assert tags.having("scratchnn-unsure") and "4 (41%) or 9 (39%)" in bars.value
+
+
+def test_probability_bars_reject_wrong_shapes():
+    with pytest.raises(ValueError, match="10 finite numbers"):
+        ProbabilityBars().update(np.ones(9) / 9)
+
+
+def test_hidden_layer_view_shows_one_row_per_hidden_layer(net):
+    deep = snn.Net([snn.InLayer(784), snn.Dense(20, "relu"), snn.Dense(15, "relu"), snn.Dense(10, "softmax")], seed=0)
+    r = DigitRecognizer(deep, show_hidden=True)
+    r.pad.draw_stroke(zero())
+    layers = Tags(r.hidden.value).having("scratchnn-layer")
+    assert [t["data-layer"] for t in layers] == ["1", "2"]
+    assert r.hidden.value.count('title="unit') == 20 + 15
+
+
+def test_recognizer_without_a_net_uses_load_pretrained(net, monkeypatch):
+    import scratchnn.pretrained
+
+    monkeypatch.setattr(scratchnn.pretrained, "load_pretrained", lambda name="drawing": net)
+    assert DigitRecognizer().net is net
+
+
+def test_shipped_drawing_model_reads_a_drawn_one_and_zero():
+    import scratchnn.pretrained
+
+    if "drawing" not in scratchnn.pretrained.available():
+        pytest.skip("scratchnn/pretrained/drawing.npz has not been trained yet")
+    r = DigitRecognizer()
+    r.pad.draw_stroke(one())
+    assert r.prediction == 1
+    r.pad.clear()
+    r.pad.draw_stroke(zero())
+    assert r.prediction == 0
+
+
+def test_recognizer_rejects_something_that_is_not_a_net():
+    with pytest.raises(ValueError, match="predict_proba"):
+        DigitRecognizer(net="model.npz")
+
+
+def test_widgets_have_their_css_classes(net):
+    r = DigitRecognizer(net)
+    assert "scratchnn-recognizer" in r._dom_classes and "scratchnn-pad" in r.pad._dom_classes
+    assert "scratchnn-preview" in r.preview._dom_classes and "scratchnn-clear" in r.clear_button._dom_classes
