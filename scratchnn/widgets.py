@@ -71,7 +71,7 @@ class DrawingPad(Canvas):
     def __init__(self, size=CANVAS_SIZE, pen_width=PEN_WIDTH, throttle=THROTTLE, **kwargs):
         size = _check_positive(size, "size", integer=True)
         self.pen_width = _check_positive(pen_width, "pen_width")
-        self.throttle = _check_positive(throttle, "throttle", allow_zero=True)
+        self.throttle = _check_positive(throttle, "throttle", allow_zero=True, allow_inf=True)
         self.size = size
         layout = kwargs.pop("layout", None) or widgets.Layout(width=f"{size}px", height=f"{size}px",
                                                                border="1px solid #999", flex="0 0 auto")
@@ -433,8 +433,9 @@ def _finite(v):
     return isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def _check_positive(v, name, integer=False, allow_zero=False):
-    ok = isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v) and (v > 0 or (allow_zero and v == 0))
+def _check_positive(v, name, integer=False, allow_zero=False, allow_inf=False):
+    ok = (isinstance(v, Real) and not isinstance(v, bool) and (math.isfinite(v) or (allow_inf and v == math.inf))
+          and (v > 0 or (allow_zero and v == 0)))
     if integer:
         ok = ok and float(v).is_integer()
     if not ok:
