@@ -1,7 +1,9 @@
 """Time per epoch of the seed net (784-20-15-15-10, batch 128, Adam, float32): scratchnn vs PyTorch CPU.
 
 Both do the same work on the same data in the same process: shuffle, slice a batch, forward,
-softmax cross-entropy, backward, Adam step. Runs are interleaved and the median of each is
+softmax cross-entropy, backward, Adam step, and record the batch's loss and accuracy (as
+``Net.fit`` does for its History). PyTorch runs both with its default thread count and with one
+thread (``Net.fit`` uses one BLAS thread); the ratio is taken against the faster of the two. Runs are interleaved and the median of each is
 compared, because the speed of a shared machine drifts. Prints the ratio torch / scratchnn.
 
     python benchmarks/vs_torch.py [--repeats 7]
@@ -32,12 +34,17 @@ def torch_epoch(model, opt, X, y, seed, torch):
     t = time.perf_counter()
     gen = torch.Generator().manual_seed(seed)
     order = torch.randperm(len(X), generator=gen)
+    losses, correct = [], 0
     for i in range(0, len(X), 128):
         idx = order[i:i + 128]
-        loss = torch.nn.functional.cross_entropy(model(X[idx]), y[idx])
+        out = model(X[idx])
+        loss = torch.nn.functional.cross_entropy(out, y[idx])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        # Net.fit records each batch's loss and accuracy too: same work.
+        losses.append(loss.item())
+        correct += int((out.argmax(1) == y[idx]).sum())
     return time.perf_counter() - t
 
 
