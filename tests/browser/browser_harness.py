@@ -213,31 +213,31 @@ def densify(points, step: float = 0.03):
 
 PROBE_JS = """
 ([padIndex]) => {
-    // Find the pad and the bars of the same recognizer: the nearest ancestor holding both.
+    // The recognizer is the nearest ancestor of the pad that also holds the bars; mark it so
+    // locators can find its parts, and watch its bars.
     const pad = document.querySelectorAll('%PAD%')[padIndex];
     let box = pad;
     while (box && !box.querySelector('%BARS%')) box = box.parentElement;
-    if (!box) throw new Error('no bars next to pad #' + padIndex);
-    const barsHost = box.querySelector('%BARS%').parentElement;
-    const probe = {moves: 0, lastMove: null, lastUp: null, muts: [], state: null};
-    const snap = () => {
+    if (!box) throw new Error('no %BARS% next to pad #' + padIndex);
+    box.setAttribute('data-scratchnn-driver', String(padIndex));
+    const barsHost = box.querySelector('%BARS%').parentElement;  // survives innerHTML updates
+    const probe = {lastMove: null, lastUp: null, muts: [], state: null};
+    // One string per distinct thing the bars show: "top|version|digit:prob,...".
+    probe.snap = () => {
         const b = barsHost.querySelector('%BARS%');
         if (!b) return null;
         const rows = [...b.querySelectorAll('[data-digit]')].map(r => r.dataset.digit + ':' + r.dataset.prob);
-        return (b.dataset.top ?? '') + '|' + rows.join(',');
+        return (b.dataset.top ?? '') + '|' + (b.dataset.version ?? '') + '|' + rows.join(',');
     };
-    probe.snap = snap;
-    probe.state = snap();
+    probe.state = probe.snap();
     new MutationObserver(() => {
-        const s = snap();
+        const s = probe.snap();
         if (s !== probe.state) { probe.state = s; probe.muts.push([performance.now(), s]); }
     }).observe(barsHost, {childList: true, subtree: true, attributes: true, characterData: true});
-    const canvas = pad.tagName === 'CANVAS' ? pad : pad.querySelector('canvas');
-    const el = canvas || pad;
-    el.addEventListener('mousemove', () => { probe.moves++; probe.lastMove = performance.now(); }, true);
-    el.addEventListener('mouseup', () => { probe.lastUp = performance.now(); }, true);
+    // Capture phase on the window: the page clock of the events ipycanvas forwards to the kernel.
+    addEventListener('mousemove', () => { probe.lastMove = performance.now(); }, true);
+    addEventListener('mouseup', () => { probe.lastUp = performance.now(); }, true);
     window.__scratchnnProbe = probe;
-    return true;
 }
 """.replace("%PAD%", PAD).replace("%BARS%", BARS)
 
@@ -245,20 +245,24 @@ PROBE_JS = """
 class PadDriver:
     """Draws on the `index`-th pad of a page with real mouse events and reads the bars beside it."""
 
-    def __init__(self, page, index: int = 0):
+    def __init__(self, page, index: int = 0, timeout_ms: int = 60_000):
         self.page, self.index = page, index
-        self.pad = page.locator(PAD).nth(index)
-        self.pad.wait_for(state="visible", timeout=60_000)
+        pad = page.locator(PAD).nth(index)
+        pad.wait_for(state="visible", timeout=timeout_ms)
+        # Aim at the <canvas> itself (the widget's element may wrap it in a border).
+        self.canvas = pad if pad.evaluate("e => e.tagName") == "CANVAS" else pad.locator("canvas").first
         page.evaluate(PROBE_JS, [index])
+        self.root = page.locator(f'[data-scratchnn-driver="{index}"]')
 
     # -- geometry
     def box(self):
-        self.pad.scroll_into_view_if_needed()
-        b = self.pad.bounding_box()
+        self.canvas.scroll_into_view_if_needed()
+        b = self.canvas.bounding_box()
         assert b and b["width"] > 50 and b["height"] > 50, f"pad has no usable size on the page: {b}"
         return b
 
-    def to_page(self, pts, box):
+    @staticmethod
+    def to_page(pts, box):
         return [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in pts]
 
     # -- actions
@@ -280,13 +284,10 @@ class PadDriver:
 
     def clear(self, timeout_ms: int = 10_000):
         """Press the recognizer's Clear button and wait until the bars show no answer."""
-        self.page.evaluate(f"""([i]) => {{
-            let box = document.querySelectorAll('{PAD}')[i];
-            while (box && !box.querySelector('button')) box = box.parentElement;
-            const btn = [...box.querySelectorAll('button')].find(b => /clear/i.test(b.textContent));
-            btn.setAttribute('data-scratchnn-clear', String(i));
-        }}""", [self.index])
-        self.page.locator(f'button[data-scratchnn-clear="{self.index}"]').click()
+        button = self.root.locator(".scratchnn-clear")
+        if button.count() == 0:
+            button = self.root.locator("button", has_text="Clear")
+        button.first.click()
         self.page.wait_for_function("() => { const s = window.__scratchnnProbe.snap(); "
                                     "return s !== null && s.startsWith('|'); }",
                                     timeout=timeout_ms, polling=50)
@@ -295,9 +296,7 @@ class PadDriver:
     def bars(self) -> dict:
         """{'top': int|None, 'probs': [10 floats]} as the page shows it right now."""
         return self.page.evaluate(f"""([i]) => {{
-            let box = document.querySelectorAll('{PAD}')[i];
-            while (box && !box.querySelector('{BARS}')) box = box.parentElement;
-            const b = box.querySelector('{BARS}');
+            const b = document.querySelector('[data-scratchnn-driver="' + i + '"] {BARS}');
             const probs = Array(10).fill(null);
             b.querySelectorAll('[data-digit]').forEach(r => probs[+r.dataset.digit] = parseFloat(r.dataset.prob));
             const t = b.dataset.top;
@@ -329,13 +328,14 @@ class PadDriver:
 
     def probe(self) -> dict:
         return self.page.evaluate("() => { const p = window.__scratchnnProbe; "
-                                  "return {moves: p.moves, lastMove: p.lastMove, lastUp: p.lastUp, "
-                                  "muts: p.muts, state: p.state, now: performance.now()}; }")
+                                  "return {lastMove: p.lastMove, lastUp: p.lastUp, muts: p.muts, "
+                                  "state: p.state, now: performance.now()}; }")
 
     # -- ink
     def screenshot(self, path: Path | None = None):
         from PIL import Image
-        png = self.pad.screenshot(path=str(path) if path else None)
+        self.canvas.scroll_into_view_if_needed()
+        png = self.canvas.screenshot(path=str(path) if path else None)
         return Image.open(io.BytesIO(png)).convert("RGB")
 
     def ink_fraction(self, drawn, img=None) -> float:
@@ -378,9 +378,10 @@ class PadDriver:
 def latency_samples(pad: PadDriver, digits, quiet_ms: int = 300):
     """Draw each digit on a cleared pad; time from its last mouse move to the bars' final answer.
 
-    The final answer is what the bars show once they stopped changing; its latency is the first
-    DOM mutation after the last mouse move that produced it (page clock, `performance.now()`).
-    Returns (latencies in ms, number of strokes whose last move did not change the bars,
+    The final answer is the last update of the bars (they carry an update counter, so even an
+    answer equal to the previous one is a DOM change), once they stayed put for `quiet_ms`; its
+    time is when the MutationObserver saw it (page clock, `performance.now()`).
+    Returns (latencies in ms, number of strokes after whose last move the bars never updated,
     [(drawn digit, shown top)] for strokes that ended on the wrong answer)."""
     out, unchanged, wrong = [], 0, []
     for digit in digits:
@@ -394,8 +395,8 @@ def latency_samples(pad: PadDriver, digits, quiet_ms: int = 300):
             unchanged += 1
             continue
         p = pad.probe()
-        after = [t for t, s in p["muts"] if t > p["lastMove"] and s == p["state"]]
-        out.append(after[0] - p["lastMove"])
+        final = [t for t, s in p["muts"] if t > p["lastMove"]][-1]
+        out.append(final - p["lastMove"])
     return out, unchanged, wrong
 
 

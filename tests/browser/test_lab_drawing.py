@@ -60,16 +60,15 @@ def test_lab_latency_from_last_mouse_move_to_new_answer(lab):
     digits = [1, 0, 7] * 5
     latencies, unchanged, wrong = H.latency_samples(pad, digits)
     assert wrong == [], f"strokes whose final answer was not the drawn digit: {wrong}"
-    assert len(latencies) >= len(digits) // 2, f"only {len(latencies)} of {len(digits)} strokes measured"
+    assert unchanged == 0, f"{unchanged} strokes ended without the bars updating after the last move"
     p50, p95 = H.percentile(latencies, 50), H.percentile(latencies, 95)
     line = (f"JupyterLab: last mouse move -> bars show the answer, {len(latencies)} strokes: "
-            f"median {p50:.0f} ms, p95 {p95:.0f} ms, max {max(latencies):.0f} ms "
-            f"({unchanged} strokes whose last move did not change the bars)")
+            f"median {p50:.0f} ms, p95 {p95:.0f} ms, max {max(latencies):.0f} ms")
     print(line)
     SUMMARY.append(line)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "latency_lab.json").write_text(json.dumps(
-        {"latencies_ms": latencies, "median_ms": p50, "p95_ms": p95, "unchanged": unchanged}, indent=1))
+        {"latencies_ms": latencies, "median_ms": p50, "p95_ms": p95}, indent=1))
     assert page.js_errors() == []
 
 
