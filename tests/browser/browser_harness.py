@@ -313,10 +313,8 @@ class PadDriver:
             raise AssertionError(f"bars never showed {digit} as the top class; they show {self.bars()}") from e
 
     def wait_settled(self, quiet_ms: int = 300, timeout_ms: int = 10_000) -> bool:
-        """Wait until the bars changed after the last mouse move and then stayed put for `quiet_ms`.
-
-        Returns False if nothing changed after the last move within the timeout (the final move
-        did not change what the bars show)."""
+        """Wait until the bars updated after the last mouse move and then stayed put for `quiet_ms`
+        (the pad answers once more when the pen lifts). False if no update came in time."""
         try:
             self.page.wait_for_function(
                 """([q]) => { const p = window.__scratchnnProbe; const m = p.muts[p.muts.length - 1];
@@ -325,6 +323,14 @@ class PadDriver:
             return True
         except Exception:
             return False
+
+    def answer(self, digit: int) -> dict:
+        """The bars once they have settled after drawing; fails unless `digit` is on top."""
+        settled = self.wait_settled()
+        bars = self.bars()
+        assert settled, f"the bars did not update after the stroke; they show {bars}"
+        assert bars["top"] == digit, f"drew a {digit}, the bars read {bars['top']}: {bars['probs']}"
+        return bars
 
     def probe(self) -> dict:
         return self.page.evaluate("() => { const p = window.__scratchnnProbe; "

@@ -51,7 +51,7 @@ def test_app_mode_reads_a_drawn_digit_and_inks_the_pad(app, digit):
     server, page, pad = app
     pad.clear()
     drawn = pad.draw(H.digit_strokes(digit))
-    pad.wait_top(digit)
+    pad.answer(digit)
     ink = pad.wait_ink(drawn, path=ARTIFACTS / f"voila_app_pad_{digit}.png")
     assert ink >= 0.9, f"only {ink:.0%} of the stroke is inked under Voila"
     page.page.screenshot(path=str(ARTIFACTS / f"voila_app_page_{digit}.png"))

@@ -32,10 +32,9 @@ def test_lab_drawing_a_digit_shows_it_on_top_of_the_bars_and_inks_the_pad(lab, d
     page, pad = lab
     pad.clear()
     drawn = pad.draw(H.digit_strokes(digit))
-    pad.wait_top(digit)
+    bars = pad.answer(digit)
     ink = pad.wait_ink(drawn, path=ARTIFACTS / f"lab_pad_{digit}.png")
     assert ink >= 0.9, f"only {ink:.0%} of the stroke is inked on screen (see {ARTIFACTS}/lab_pad_{digit}.png)"
-    bars = pad.bars()
     assert max(range(10), key=lambda d: bars["probs"][d]) == digit, bars
     assert abs(sum(bars["probs"]) - 1) < 0.02, f"bar probabilities should sum to 1: {bars['probs']}"
     assert page.js_errors() == []
@@ -45,7 +44,7 @@ def test_lab_clear_empties_the_pad_and_the_bars(lab):
     page, pad = lab
     pad.clear()
     drawn = pad.draw(H.digit_strokes(1))
-    pad.wait_top(1)
+    pad.answer(1)
     pad.clear()
     assert pad.bars()["top"] is None
     ink = pad.wait_ink(drawn, min_fraction=0.02, blank=True)
@@ -77,7 +76,7 @@ def test_lab_pad_repaints_its_strokes_after_a_page_reload(lab):
     page, pad = lab
     pad.clear()
     drawn = pad.draw(H.digit_strokes(1))
-    pad.wait_top(1)
+    pad.answer(1)
     # Save so the reloaded page shows this session's outputs (the widget views of the live kernel).
     H.lab_execute(page.page, "docmanager:save")
     page.page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty",
@@ -91,7 +90,7 @@ def test_lab_pad_repaints_its_strokes_after_a_page_reload(lab):
 
     pad.clear()
     drawn = pad.draw(H.digit_strokes(7))
-    pad.wait_top(7)
+    pad.answer(7)
     ink = pad.wait_ink(drawn, path=ARTIFACTS / "lab_after_reload_new_stroke.png")
     assert ink >= 0.9, f"after reload only {ink:.0%} of a new stroke is inked"
     page.page.screenshot(path=str(ARTIFACTS / "lab_after_reload_page.png"))
