@@ -133,7 +133,7 @@ def image_to_mnist(img, max_scale=None):
         return np.zeros((SIDE, SIDE), np.float32)
     fitted = fit_box(box, BOX, max_scale=max_scale)
     if fitted.dtype == np.uint8:
-        fitted = fitted.astype(np.float32) * np.float32(1 / 255)
+        fitted = fitted.astype(np.float32) / np.float32(255)
     return center_by_mass(fitted, SIDE)
 
 
