@@ -92,12 +92,20 @@ def load_mnist(flatten=True, normalize=True, dtype=np.float32, download=True, mi
             (images(arrays["test_images"]), arrays["test_labels"].astype(np.int64)))
 
 
-def find_file(name, download=True, mirrors=MIRRORS) -> bytes:
-    """The verified, uncompressed bytes of MNIST file ``name`` from the first place that has it."""
+def locate(name) -> Path | None:
+    """Where ``load_mnist`` would read MNIST file ``name`` from (not yet verified), or None."""
     for directory in search_dirs():
         for candidate in (directory / name, directory / f"{name}.gz"):
             if candidate.is_file():
-                return verify(name, decompress(candidate.read_bytes(), candidate), candidate)
+                return candidate
+    return None
+
+
+def find_file(name, download=True, mirrors=MIRRORS) -> bytes:
+    """The verified, uncompressed bytes of MNIST file ``name`` from the first place that has it."""
+    candidate = locate(name)
+    if candidate is not None:
+        return verify(name, decompress(candidate.read_bytes(), candidate), candidate)
     if not download:
         raise FileNotFoundError(f"{name} not found in {', '.join(map(str, search_dirs()))} and download=False")
     return download_file(name, mirrors)

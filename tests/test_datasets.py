@@ -151,6 +151,16 @@ def test_search_order_is_env_then_repo_then_cache(isolated, monkeypatch, tmp_pat
     assert datasets.search_dirs() == [datasets.REPO_DIR, isolated]
 
 
+def test_locate_finds_the_first_place_holding_a_file(isolated, monkeypatch, tmp_path):
+    assert datasets.locate(LABELS) is None
+    isolated.mkdir(parents=True)
+    (isolated / f"{LABELS}.gz").write_bytes(b"in the cache")
+    assert datasets.locate(LABELS) == isolated / f"{LABELS}.gz"
+    monkeypatch.setenv("SCRATCHNN_DATA", str(tmp_path))
+    (tmp_path / LABELS).write_bytes(b"uncompressed, in $SCRATCHNN_DATA")
+    assert datasets.locate(LABELS) == tmp_path / LABELS
+
+
 def test_scratchnn_data_directory_is_used_and_may_hold_uncompressed_files(isolated, monkeypatch, tmp_path, mnist):
     mine = tmp_path / "mine"
     mine.mkdir()

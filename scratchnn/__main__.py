@@ -1,0 +1,331 @@
+"""Command line: ``python -m scratchnn train|evaluate|info|draw`` (also installed as ``scratchnn``).
+
+Every error is one line on stderr, ``scratchnn: error: ...``; the exit code is 2
+for a usage error (a bad option) and 1 for anything that went wrong while
+running (a bad model file, missing data). Set ``SCRATCHNN_DEBUG=1`` to get the
+full traceback of an unexpected error instead.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shlex
+import sys
+from pathlib import Path
+
+COMMAND_HELP = {
+    "train": "train a net on MNIST, report its test accuracy, save it",
+    "evaluate": "test accuracy of a saved model or a shipped one",
+    "info": "versions, where MNIST is found, shipped models",
+    "draw": "open the drawing pad in your browser (served by Voila)",
+}
+DESCRIPTION = ("Train, evaluate and inspect scratchnn's MNIST nets, or open the drawing pad.\n\ncommands:\n"
+               + "".join(f"  {name:<10}{text}\n" for name, text in COMMAND_HELP.items()))
+EXAMPLES = """\
+examples:
+  python -m scratchnn train --hidden 20,15,15 --epochs 20 --out model.npz
+  python -m scratchnn train --hidden 128,64 --optimizer nesterov --lr 0.05 --epochs 15
+  python -m scratchnn train --epochs 1 --limit 5000          # a quick try
+  python -m scratchnn evaluate model.npz
+  python -m scratchnn evaluate seed                          # a shipped model, by name
+  python -m scratchnn info
+  python -m scratchnn draw
+
+Run `python -m scratchnn COMMAND --help` for a command's options."""
+
+# Learning rates that work for each optimizer on MNIST when --lr is not given.
+DEFAULT_LR = {"adam": 3e-3, "sgd": 0.1, "momentum": 0.05, "nesterov": 0.05}
+HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
+
+
+class Formatter(argparse.HelpFormatter):
+    """Wraps one-paragraph descriptions to the terminal; keeps text with line breaks (examples) as written."""
+
+    def _fill_text(self, text, width, indent):
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+class UsageError(Exception):
+    """A bad command line: exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (not usage + message) and raises instead of exiting."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r}")
+    return value
+
+
+def _count(text):  # epochs may be 0 (just evaluate the initial net)
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an int >= 0, got {text!r}")
+    return value
+
+
+def _float(minimum, strict):
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not (value > minimum if strict else value >= minimum):
+            raise argparse.ArgumentTypeError(
+                f"expected a number {'>' if strict else '>='} {minimum:g}, got {text!r}")
+        return value
+    return parse
+
+
+def _hidden(text):
+    """'20,15,15' -> [20, 15, 15]; '' -> [] (no hidden layer: softmax regression)."""
+    parts = [p.strip() for p in text.split(",")] if text.strip() else []
+    if not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise argparse.ArgumentTypeError(
+            f"expected layer widths separated by commas, like 20,15,15; got {text!r}")
+    return [int(p) for p in parts]
+
+
+def build_parser():
+    parser = Parser(prog="scratchnn", usage="%(prog)s [-h] [--version] COMMAND [options]",
+                    description=DESCRIPTION, epilog=EXAMPLES,
+                    formatter_class=Formatter)
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"scratchnn {__version__}")
+    # The commands are listed in the description; argparse's own listing adds a stray "COMMAND" line.
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", help=argparse.SUPPRESS)
+
+    train = commands.add_parser(
+        "train", prog=f"scratchnn train", help=COMMAND_HELP["train"],
+        description="Train a fully connected net (784 inputs, softmax over 10 digits, cross-entropy "
+                    "loss) on the 60,000 MNIST training images, show a progress bar, then report "
+                    "its accuracy on the 10,000 test images and save it with that accuracy.",
+        epilog="examples:\n"
+               "  python -m scratchnn train --hidden 20,15,15 --epochs 20 --out model.npz\n"
+               "  python -m scratchnn train --optimizer sgd --lr 0.1 --schedule constant\n"
+               "  python -m scratchnn train --epochs 1 --limit 5000 --out quick.npz",
+        formatter_class=Formatter)
+    train.add_argument("--hidden", type=_hidden, default=[20, 15, 15], metavar="N,N,...",
+                       help="hidden layer widths (default: 20,15,15, the seed's 784-20-15-15-10 net)")
+    train.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default="relu",
+                       help="activation of the hidden layers (default: relu)")
+    train.add_argument("--epochs", type=_count, default=20, metavar="N", help="passes over the training set (default: 20)")
+    train.add_argument("--batch-size", type=_positive_int, default=128, metavar="N", help="examples per step (default: 128)")
+    train.add_argument("--optimizer", choices=tuple(DEFAULT_LR), default="adam", help="(default: adam)")
+    train.add_argument("--lr", type=_float(0, strict=True), default=None,
+                       help="learning rate (default: " + ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items()) + ")")
+    train.add_argument("--schedule", choices=("cosine", "constant"), default="cosine",
+                       help="learning rate over the run: cosine decay to 0, or constant (default: cosine)")
+    train.add_argument("--weight-decay", type=_float(0, strict=False), default=0.0,
+                       metavar="WD", help="L2 penalty on the weights (default: 0)")
+    train.add_argument("--seed", type=int, default=0, help="fixes initial weights and batch order (default: 0)")
+    train.add_argument("--limit", type=_positive_int, default=None, metavar="N",
+                       help="train on the first N training images only, for quick runs")
+    train.add_argument("--out", type=Path, default=Path("model.npz"), metavar="PATH", help="where to save (default: model.npz)")
+
+    evaluate = commands.add_parser(
+        "evaluate", prog=f"scratchnn evaluate", help=COMMAND_HELP["evaluate"],
+        description="Load a model file written by `scratchnn train` or Net.save (or a shipped model by "
+                    "name, see `scratchnn info`) and measure it on the 10,000 MNIST test images.",
+        epilog="examples:\n  python -m scratchnn evaluate model.npz\n  python -m scratchnn evaluate seed",
+        formatter_class=Formatter)
+    evaluate.add_argument("model", help="a .npz model file, or the name of a shipped model")
+    evaluate.add_argument("--limit", type=_positive_int, default=None, metavar="N",
+                          help="use the first N test images only")
+
+    commands.add_parser(
+        "info", prog=f"scratchnn info", help=COMMAND_HELP["info"],
+        description="Print the versions of scratchnn, Python and NumPy, where the MNIST files are "
+                    "read from, and the shipped pretrained models with their test accuracy.")
+
+    draw = commands.add_parser(
+        "draw", prog=f"scratchnn draw", help=COMMAND_HELP["draw"],
+        description="Serve the drawing pad (draw a digit, watch the net's probabilities) with Voila on "
+                    "127.0.0.1 and open it in your browser. Ctrl-C stops it.",
+        epilog="examples:\n  python -m scratchnn draw\n  python -m scratchnn draw --port 8866 --no-browser",
+        formatter_class=Formatter)
+    draw.add_argument("--port", type=_positive_int, default=None, metavar="N", help="port to serve on (default: a free one)")
+    draw.add_argument("--no-browser", action="store_true", help="print the address instead of opening a browser")
+    return parser
+
+
+# ------------------------------------------------------------------ commands
+def _load_test_set(limit=None):
+    from .datasets import load_mnist
+
+    _, (X_test, y_test) = load_mnist()
+    return (X_test[:limit], y_test[:limit]) if limit else (X_test, y_test)
+
+
+def cmd_train(args, argv):
+    import scratchnn as snn
+
+    from .datasets import load_mnist
+
+    if args.out.is_dir():
+        raise UsageError(f"argument --out: {args.out} is a directory; give a file name like model.npz")
+    (X, y), (X_test, y_test) = load_mnist()
+    if args.limit:
+        X, y = X[: args.limit], y[: args.limit]
+    layers = [snn.InLayer(784), *(snn.Dense(n, args.activation) for n in args.hidden), snn.Dense(10, "softmax")]
+    net = snn.Net(layers, cost_function=snn.CrossEntropyLoss, seed=args.seed)
+    lr = DEFAULT_LR[args.optimizer] if args.lr is None else args.lr
+    optimizer = {
+        "adam": lambda: snn.Adam(lr=lr, weight_decay=args.weight_decay, schedule=args.schedule),
+        "sgd": lambda: snn.SGD(lr=lr, weight_decay=args.weight_decay, schedule=args.schedule),
+        "momentum": lambda: snn.Momentum(lr=lr, weight_decay=args.weight_decay, schedule=args.schedule),
+        "nesterov": lambda: snn.Momentum(lr=lr, nesterov=True, weight_decay=args.weight_decay,
+                                         schedule=args.schedule),
+    }[args.optimizer]()
+    arch = "-".join(map(str, net.architecture()))
+    print(f"training {arch} ({args.activation}) on {len(X):,} images: {args.optimizer}, lr {lr:g} "
+          f"({args.schedule}), {args.epochs} epoch{'s' * (args.epochs != 1)} of batch {args.batch_size}, "
+          f"seed {args.seed}", flush=True)
+    net.fit(X, y, epochs=args.epochs, batch_size=args.batch_size, optimizer=optimizer,
+            validation_data=(X_test, y_test), seed=args.seed, verbose=True)
+    result = net.evaluate(X_test, y_test)
+    print(f"test accuracy: {result['accuracy']:.2%} (loss {result['loss']:.4f})")
+    path = net.save(args.out, test_accuracy=result["accuracy"], test_loss=result["loss"],
+                    train_examples=len(X), epochs=args.epochs, batch_size=args.batch_size,
+                    optimizer=args.optimizer, lr=lr, schedule=args.schedule,
+                    weight_decay=args.weight_decay, seed=args.seed,
+                    command="scratchnn " + shlex.join(argv))
+    print(f"saved {path}")
+    return 0
+
+
+def _load_model(spec):
+    from .net import Net
+    from .pretrained import available, load_pretrained
+
+    path = Path(spec)
+    if path.exists():
+        return Net.load(path)
+    if spec in available():
+        return load_pretrained(spec)
+    names = ", ".join(available()) or "none in this install"
+    raise FileNotFoundError(f"{spec}: no such file, and not the name of a shipped model (shipped: {names})")
+
+
+def cmd_evaluate(args, argv):
+    net = _load_model(args.model)
+    if net.n_inputs != 784 or net.n_outputs != 10:
+        raise ValueError(f"{args.model}: is a {'-'.join(map(str, net.architecture()))} net; "
+                         "MNIST needs 784 inputs and 10 outputs")
+    X_test, y_test = _load_test_set(args.limit)
+    result = net.evaluate(X_test, y_test)
+    acts = ", ".join(layer.activation.name for layer in net.dense)
+    print(f"{args.model}: {'-'.join(map(str, net.architecture()))} ({acts}), {net.loss.name} loss")
+    saved = net.metadata.get("test_accuracy")
+    if isinstance(saved, (int, float)) and not isinstance(saved, bool):
+        print(f"saved with test accuracy {saved:.2%}")
+    correct = round(result["accuracy"] * len(y_test))
+    print(f"test accuracy: {result['accuracy']:.2%} ({correct:,}/{len(y_test):,}), loss {result['loss']:.4f}")
+    return 0
+
+
+def cmd_info(args, argv):
+    import numpy as np
+
+    from . import __version__, datasets
+    from .pretrained import list_pretrained
+
+    print(f"scratchnn {__version__} ({Path(__file__).parent})")
+    print(f"python {platform.python_version()}, numpy {np.__version__}")
+    found = {name: datasets.locate(name) for name in datasets.FILES.values()}
+    places = sorted({str(p.parent) for p in found.values() if p is not None})
+    missing = [name for name, p in found.items() if p is None]
+    if places:
+        print(f"MNIST: {', '.join(places)}" + (f" (missing: {', '.join(missing)})" if missing else ""))
+    if missing:
+        print(f"MNIST: {len(missing)} of 4 files not found locally; load_mnist() will download them into "
+              f"{datasets.cache_dir()} (or set SCRATCHNN_DATA to a directory holding them)")
+    status = 0
+    try:
+        models = list_pretrained()
+    except (ValueError, OSError) as e:
+        print(f"scratchnn: error: a shipped model could not be read: {_one_line(e)}", file=sys.stderr)
+        models, status = [], 1
+    if not models and status == 0:
+        print("pretrained models: none shipped in this install")
+    elif models:
+        print("pretrained models:")
+        width = max(len(m["name"]) for m in models)
+        for m in models:
+            acc = m.get("test_accuracy")
+            acc = f"test accuracy {acc:.2%}" if isinstance(acc, (int, float)) else "test accuracy not recorded"
+            default = "  (default)" if m.get("default") else ""
+            desc = f"  {m['description']}" if m.get("description") else ""
+            print(f"  {m['name']:<{width}}  {m['architecture']}  {acc}{default}{desc}")
+    return status
+
+
+def cmd_draw(args, argv):
+    try:
+        from .app import launch
+    except ImportError as e:
+        raise RuntimeError(f"the drawing app is not available in this install ({e})") from None
+    launch(port=args.port, open_browser=not args.no_browser)
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "info": cmd_info, "draw": cmd_draw}
+
+
+def _one_line(error):
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def main(argv=None):
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as e:
+        print(f"scratchnn: error: {_one_line(e)}", file=sys.stderr)
+        return 2
+    except SystemExit as e:  # --help and --version print, then exit 0
+        return e.code if isinstance(e.code, int) else 0
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return COMMANDS[args.command](args, argv)
+    except UsageError as e:  # found while running, e.g. --out names a directory
+        print(f"scratchnn: error: {_one_line(e)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("scratchnn: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, OSError, RuntimeError, FloatingPointError) as e:
+        if os.environ.get("SCRATCHNN_DEBUG"):
+            raise
+        print(f"scratchnn: error: {_one_line(e)}", file=sys.stderr)
+        return 1
+    except Exception as e:  # a bug: still one line, with a way to see more
+        if os.environ.get("SCRATCHNN_DEBUG"):
+            raise
+        print(f"scratchnn: error: unexpected {type(e).__name__}: {_one_line(e)} "
+              "(run with SCRATCHNN_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
