@@ -11,6 +11,7 @@ import io
 import json
 import math
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -27,7 +28,13 @@ REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = REPO / "test-artifacts"
+ARTIFACTS = REPO / "test-artifacts" / "browser"
+#: The course's drawing notebook, opened in JupyterLab by the tests.
+DRAW_NOTEBOOK = REPO / "notebooks" / "08_draw_a_digit.ipynb"
+#: Lines for the end-of-run summary (latency numbers), filled by the tests.
+SUMMARY: list[str] = []
+#: Pages open right now, screenshotted when a test fails.
+OPEN_PAGES: list = []
 
 # Selectors the widgets promise (see scratchnn/widgets.py): the canvas view carries
 # `scratchnn-pad`; the bars are one element `.scratchnn-bars[data-top]` holding ten
@@ -148,6 +155,29 @@ def make_root(prefix: str = "scratchnn-browser-") -> Path:
 
 def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+class BrowserPage:
+    """A Playwright page plus the JavaScript errors it logged."""
+
+    IGNORED = re.compile(r"Failed to load resource|favicon|ERR_CONNECTION_REFUSED")
+
+    def __init__(self, browser, viewport=(1280, 1000)):
+        self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        self.page.on("console", lambda m: self.errors.append(f"console.error: {m.text}")
+                     if m.type == "error" and not self.IGNORED.search(m.text) else None)
+        OPEN_PAGES.append(self.page)
+
+    def js_errors(self):
+        return list(self.errors)
+
+    def close(self):
+        if self.page in OPEN_PAGES:
+            OPEN_PAGES.remove(self.page)
+        self.context.close()
 
 
 # --------------------------------------------------------------------------- JupyterLab page

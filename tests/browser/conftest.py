@@ -8,19 +8,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import re
 import shutil
 
 import pytest
 
 import browser_harness as H
-
-ARTIFACTS = H.ARTIFACTS / "browser"
-NOTEBOOK = H.REPO / "notebooks" / "08_draw_a_digit.ipynb"
-
-#: Lines for the end-of-run summary (latency numbers), filled by the tests.
-SUMMARY: list[str] = []
-_OPEN_PAGES: list = []
 
 
 def _missing_pieces():
@@ -38,9 +30,6 @@ def _missing_pieces():
 def chromium():
     """A headless Debian Chromium driven by Playwright, closed at the end of the session."""
     missing = _missing_pieces()
-    # TEMPORARY while the widgets helper writes them; removed once they are in git.
-    if not NOTEBOOK.exists() or not (H.REPO / "scratchnn" / "widgets.py").exists():
-        pytest.skip("drawing notebook / scratchnn.widgets not written yet")
     if missing:
         reason = "real-browser tests need " + ", ".join(missing)
         if os.environ.get("CI", "").lower() == "true":
@@ -63,9 +52,9 @@ def chromium():
 def lab_server(chromium):
     """JupyterLab on 127.0.0.1 (random port and token) serving a temp copy of the course notebook,
     so running it never writes into the repo. Stopped with its kernels at the end of the session."""
-    assert NOTEBOOK.exists(), f"expected the drawing notebook at {NOTEBOOK}"
+    assert H.DRAW_NOTEBOOK.exists(), f"expected the drawing notebook at {H.DRAW_NOTEBOOK}"
     root = H.make_root()
-    H.copy_notebook(NOTEBOOK, root)
+    H.copy_notebook(H.DRAW_NOTEBOOK, root)
     try:
         server = H.start_jupyterlab(root)
     except BaseException:
@@ -76,58 +65,21 @@ def lab_server(chromium):
     shutil.rmtree(root, ignore_errors=True)
 
 
-class Page:
-    """A Playwright page plus the JavaScript errors it logged."""
-
-    IGNORED = re.compile(r"Failed to load resource|favicon|ERR_CONNECTION_REFUSED")
-
-    def __init__(self, browser, viewport=(1280, 1000)):
-        self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-        self.page.on("console", lambda m: self.errors.append(f"console.error: {m.text}")
-                     if m.type == "error" and not self.IGNORED.search(m.text) else None)
-        _OPEN_PAGES.append(self.page)
-
-    def js_errors(self):
-        return list(self.errors)
-
-    def close(self):
-        if self.page in _OPEN_PAGES:
-            _OPEN_PAGES.remove(self.page)
-        self.context.close()
-
-
-@pytest.fixture
-def new_page(chromium):
-    """Factory for fresh pages (own browser context) closed after the test."""
-    made = []
-
-    def make(**kw):
-        made.append(Page(chromium, **kw))
-        return made[-1]
-
-    yield make
-    for p in made:
-        p.close()
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    if report.when == "call" and report.failed and _OPEN_PAGES:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        for i, page in enumerate(list(_OPEN_PAGES)):
+    if report.failed and report.when in ("setup", "call") and H.OPEN_PAGES:
+        H.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for i, page in enumerate(list(H.OPEN_PAGES)):
             try:
-                page.screenshot(path=str(ARTIFACTS / f"FAILED-{item.name}-{i}.png"), full_page=True)
+                page.screenshot(path=str(H.ARTIFACTS / f"FAILED-{item.name}-{report.when}-{i}.png"), full_page=True)
             except Exception:  # a crashed page must not hide the real failure
                 pass
 
 
 def pytest_terminal_summary(terminalreporter):
-    if SUMMARY:
+    if H.SUMMARY:
         terminalreporter.section("browser: drawing-pad latency (printed, not asserted)")
-        for line in SUMMARY:
+        for line in H.SUMMARY:
             terminalreporter.write_line(line)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 import browser_harness as H
-from conftest import ARTIFACTS, Page
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +25,7 @@ def app(chromium, tmp_path_factory):
         for key in ("JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLBACKEND"):
             mp.setenv(key, env[key])
         server = app_mode.launch(open_browser=False, wait=False, log=log)
-    page = Page(chromium)
+    page = H.BrowserPage(chromium)
     try:
         page.page.goto(server.url)
         yield server, page, H.PadDriver(page.page)
@@ -52,7 +51,7 @@ def test_app_mode_reads_a_drawn_digit_and_inks_the_pad(app, digit):
     pad.clear()
     drawn = pad.draw(H.digit_strokes(digit))
     pad.answer(digit)
-    ink = pad.wait_ink(drawn, path=ARTIFACTS / f"voila_app_pad_{digit}.png")
+    ink = pad.wait_ink(drawn, path=H.ARTIFACTS / f"voila_app_pad_{digit}.png")
     assert ink >= 0.9, f"only {ink:.0%} of the stroke is inked under Voila"
-    page.page.screenshot(path=str(ARTIFACTS / f"voila_app_page_{digit}.png"))
+    page.page.screenshot(path=str(H.ARTIFACTS / f"voila_app_page_{digit}.png"))
     assert page.js_errors() == []

@@ -9,17 +9,16 @@ import json
 import pytest
 
 import browser_harness as H
-from conftest import ARTIFACTS, NOTEBOOK, SUMMARY, Page
 
 pytestmark = pytest.mark.browser
 
-REL_PATH = NOTEBOOK.relative_to(H.REPO).as_posix()
+REL_PATH = H.DRAW_NOTEBOOK.relative_to(H.REPO).as_posix()
 
 
 @pytest.fixture(scope="module")
 def lab(chromium, lab_server):
     """The drawing notebook opened in JupyterLab and run top to bottom; yields (Page, PadDriver)."""
-    page = Page(chromium)
+    page = H.BrowserPage(chromium)
     try:
         H.open_and_run_in_lab(page.page, lab_server, REL_PATH)
         yield page, H.PadDriver(page.page)
@@ -33,8 +32,8 @@ def test_lab_drawing_a_digit_shows_it_on_top_of_the_bars_and_inks_the_pad(lab, d
     pad.clear()
     drawn = pad.draw(H.digit_strokes(digit))
     bars = pad.answer(digit)
-    ink = pad.wait_ink(drawn, path=ARTIFACTS / f"lab_pad_{digit}.png")
-    assert ink >= 0.9, f"only {ink:.0%} of the stroke is inked on screen (see {ARTIFACTS}/lab_pad_{digit}.png)"
+    ink = pad.wait_ink(drawn, path=H.ARTIFACTS / f"lab_pad_{digit}.png")
+    assert ink >= 0.9, f"only {ink:.0%} of the stroke is inked on screen (see {H.ARTIFACTS}/lab_pad_{digit}.png)"
     assert max(range(10), key=lambda d: bars["probs"][d]) == digit, bars
     assert abs(sum(bars["probs"]) - 1) < 0.02, f"bar probabilities should sum to 1: {bars['probs']}"
     assert page.js_errors() == []
@@ -64,9 +63,9 @@ def test_lab_latency_from_last_mouse_move_to_new_answer(lab):
     line = (f"JupyterLab: last mouse move -> bars show the answer, {len(latencies)} strokes: "
             f"median {p50:.0f} ms, p95 {p95:.0f} ms, max {max(latencies):.0f} ms")
     print(line)
-    SUMMARY.append(line)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "latency_lab.json").write_text(json.dumps(
+    H.SUMMARY.append(line)
+    H.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (H.ARTIFACTS / "latency_lab.json").write_text(json.dumps(
         {"latencies_ms": latencies, "median_ms": p50, "p95_ms": p95}, indent=1))
     assert page.js_errors() == []
 
@@ -84,14 +83,14 @@ def test_lab_pad_repaints_its_strokes_after_a_page_reload(lab):
     page.page.reload()
     H.wait_lab_notebook_ready(page.page)
     pad = H.PadDriver(page.page)
-    ink = pad.wait_ink(drawn, path=ARTIFACTS / "lab_after_reload_old_stroke.png")
+    ink = pad.wait_ink(drawn, path=H.ARTIFACTS / "lab_after_reload_old_stroke.png")
     assert ink >= 0.9, f"after reload only {ink:.0%} of the earlier stroke is painted"
     assert pad.bars()["top"] == 1, "after reload the bars should still show the earlier answer"
 
     pad.clear()
     drawn = pad.draw(H.digit_strokes(7))
     pad.answer(7)
-    ink = pad.wait_ink(drawn, path=ARTIFACTS / "lab_after_reload_new_stroke.png")
+    ink = pad.wait_ink(drawn, path=H.ARTIFACTS / "lab_after_reload_new_stroke.png")
     assert ink >= 0.9, f"after reload only {ink:.0%} of a new stroke is inked"
-    page.page.screenshot(path=str(ARTIFACTS / "lab_after_reload_page.png"))
+    page.page.screenshot(path=str(H.ARTIFACTS / "lab_after_reload_page.png"))
     assert page.js_errors() == []
