@@ -28,8 +28,11 @@ DOM hooks (stable, for browser tests and styling)
 - ``.scratchnn-bars-widget``: the ``ProbabilityBars`` HTML widget. Inside it, one element
   ``.scratchnn-bars`` carries ``data-top`` (the predicted digit, or ``""`` before anything is
   drawn), ``data-unsure`` (``"1"`` when the top probability is below ``unsure_below``, else
-  ``"0"``) and ``data-version`` (how many times the bars were updated: wait for it to change after
-  drawing). It holds ten ``.scratchnn-bar`` rows, each with ``data-digit`` (0..9) and ``data-prob``
+  ``"0"``), ``data-version`` (how many times the bars were updated: wait for it to change after
+  drawing) and ``data-final`` (``"1"`` when the answer is for the drawing with the pen lifted,
+  i.e. after ``mouse_up``/``mouse_out``/``touch_end`` or Clear; ``"0"`` for the throttled updates
+  while a stroke is being drawn). After a stroke, ``data-final="1"`` with a new ``data-version``
+  is the settled answer. It holds ten ``.scratchnn-bar`` rows, each with ``data-digit`` (0..9) and ``data-prob``
   (4 decimals); the top row also has the class ``scratchnn-top``. A ``.scratchnn-headline`` says
   what the net reads, and ``.scratchnn-unsure`` is the "not sure" note (present only when unsure).
 - ``.scratchnn-hidden``: the optional hidden-layer view (``show_hidden=True``), one
@@ -250,6 +253,7 @@ class ProbabilityBars(widgets.HTML):
 
     ``bars.update(probs)`` shows ten probabilities (``None`` clears); the most likely digit is
     highlighted, and a "not sure" note appears when its probability is below ``unsure_below``.
+    ``final=False`` marks an update made while a stroke is still being drawn (``data-final``).
     """
 
     def __init__(self, unsure_below=0.5, **kwargs):
@@ -257,6 +261,7 @@ class ProbabilityBars(widgets.HTML):
         self.unsure_below = float(unsure_below)
         self.probs = None
         self.version = 0
+        self.final = True
         self.add_class("scratchnn-bars-widget")
         self.update(None)
 
@@ -269,12 +274,12 @@ class ProbabilityBars(widgets.HTML):
     def unsure(self):
         return self.probs is not None and float(np.max(self.probs)) < self.unsure_below
 
-    def update(self, probs):
+    def update(self, probs, final=True):
         if probs is not None:
             probs = np.asarray(probs, dtype=np.float64).reshape(-1)
             if probs.shape != (10,) or not np.isfinite(probs).all():
                 raise ValueError(f"probs must be 10 finite numbers, got shape {probs.shape}")
-        self.probs = probs
+        self.probs, self.final = probs, bool(final)
         self.version += 1
         self.value = self._html()
 
@@ -304,7 +309,7 @@ class ProbabilityBars(widgets.HTML):
             note = (f'<div class="scratchnn-unsure" style="color:#b15f00;margin-top:4px">Not sure: '
                     f'{first} ({100 * p[first]:.0f}%) or {second} ({100 * p[second]:.0f}%)?</div>')
         return (f'<div class="scratchnn-bars" data-top="{"" if top is None else top}" '
-                f'data-unsure="{int(self.unsure)}" data-version="{self.version}" '
+                f'data-unsure="{int(self.unsure)}" data-version="{self.version}" data-final="{int(self.final)}" '
                 f'style="width:230px;font-family:sans-serif;font-size:13px">'
                 f'<div class="scratchnn-headline" style="font-size:16px;margin-bottom:6px">'
                 f'{html.escape(headline)}</div>{"".join(rows)}{note}</div>')
@@ -361,9 +366,9 @@ class DigitRecognizer(widgets.HBox):
         return f"DigitRecognizer(net={net}, prediction={self.prediction})"
 
     def _on_drawing(self, pad, final):
-        self._update()
+        self._update(final)
 
-    def _update(self):
+    def _update(self, final=True):
         X = self.pad.image()
         if X.any():
             probs = np.asarray(self.net.predict_proba(X.reshape(1, -1)))[0]
@@ -372,7 +377,7 @@ class DigitRecognizer(widgets.HBox):
         else:
             probs = self.probs = self.prediction = None       # nothing drawn: nothing to predict
         self.preview.value = _preview_png(X)
-        self.bars.update(probs)
+        self.bars.update(probs, final=final)
         if self.hidden is not None:
             self.hidden.value = _hidden_html(self.net if probs is not None else None)
 

@@ -246,6 +246,17 @@ def test_probability_bars_carry_dom_hooks_and_highlight_the_top_digit():
     assert not tags.having("scratchnn-unsure")
 
 
+def test_bars_mark_updates_during_a_stroke_as_not_final(net):
+    r = DigitRecognizer(net, throttle=0.0)                     # an update on every event
+    versions = []
+    r.pad.observe_drawing(lambda pad, final: versions.append(
+        (final, Tags(r.bars.value).having("scratchnn-bars")[0]["data-final"])))
+    mouse_stroke(r.pad, zero(n=20))
+    assert {v for f, v in versions if not f} == {"0"} and versions[-1] == (True, "1")
+    r.pad.clear()
+    assert Tags(r.bars.value).having("scratchnn-bars")[0]["data-final"] == "1"
+
+
 def test_probability_bars_say_not_sure_when_the_top_probability_is_low():
     bars = ProbabilityBars(unsure_below=0.5)
     p = np.full(10, 0.025)
