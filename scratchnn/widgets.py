@@ -131,7 +131,8 @@ class DrawingPad(Canvas):
     def observe_drawing(self, callback, remove=False):
         """Call ``callback(pad, final)`` as the drawing changes (see the class docstring)."""
         if remove:
-            self._observers.remove(callback)
+            if callback in self._observers:
+                self._observers.remove(callback)
         elif callback not in self._observers:
             self._observers.append(callback)
 
