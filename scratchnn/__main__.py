@@ -126,7 +126,7 @@ def build_parser():
     train.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default="relu",
                        help="activation of the hidden layers (default: relu)")
     train.add_argument("--epochs", type=_count, default=20, metavar="N", help="passes over the training set (default: 20)")
-    train.add_argument("--batch-size", type=_positive_int, default=128, metavar="N", help="examples per step (default: 128)")
+    train.add_argument("--batch-size", type=_positive_int, default=64, metavar="N", help="examples per step (default: 64, as Net.fit)")
     train.add_argument("--optimizer", choices=tuple(DEFAULT_LR), default="adam", help="(default: adam)")
     train.add_argument("--lr", type=_float(0, strict=True), default=None,
                        help="learning rate (default: " + ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items()) + ")")
