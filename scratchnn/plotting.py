@@ -16,14 +16,20 @@ class LivePlot(Callback):
     """Loss and accuracy curves redrawn while ``fit`` runs: ``net.fit(..., callbacks=[LivePlot()])``.
 
     One figure is shown with ``display(fig, display_id=True)`` and refreshed in
-    place with ``handle.update(fig)`` at most every ``every`` seconds and at each
-    epoch's end; at the end it is drawn once more and closed. That leaves exactly
-    one final figure in the saved notebook (no ``clear_output`` flicker).
+    place with ``handle.update(fig)`` at most every ``every`` seconds; at the end
+    it is drawn once more and closed. That leaves exactly one final figure in the
+    saved notebook (no ``clear_output`` flicker).
+
+    Rendering the figure to PNG is what costs time, so redraws are spaced at least
+    4x the last redraw's duration apart (the plot takes at most ~20% of training
+    time), and lines show at most ``max_points`` points (thinned evenly).
     """
 
-    def __init__(self, every: float = 0.5, smooth: int = 20, figsize=(9, 3.2), dpi=80):
+    def __init__(self, every: float = 0.5, smooth: int = 20, figsize=(9, 3.2), dpi=80, max_points: int = 1000):
         self.every, self.smooth, self.figsize, self.dpi = every, smooth, figsize, dpi
+        self.max_points = max_points
         self.fig = self.handle = None
+        self.cost = 0.0
 
     def on_train_begin(self, net, params):
         import matplotlib.pyplot as plt
@@ -40,12 +46,15 @@ class LivePlot(Callback):
 
     def on_step_end(self, epoch, step, logs):
         self.step_loss.append(logs["loss"])
-        if time.monotonic() - self.last >= self.every:
-            self._refresh()
+        self._maybe_refresh()
 
     def on_epoch_end(self, epoch, logs):
         self.epoch_logs.append(logs)
-        self._refresh()
+        self._maybe_refresh()
+
+    def _maybe_refresh(self):
+        if time.monotonic() - self.last >= max(self.every, 4 * self.cost):
+            self._refresh()
 
     def on_train_end(self, history):
         import matplotlib.pyplot as plt
@@ -55,10 +64,12 @@ class LivePlot(Callback):
             plt.close(self.fig)
 
     def _refresh(self):
+        began = time.monotonic()
         self._draw()
         if self.handle is not None:
             self.handle.update(self.fig)
         self.last = time.monotonic()
+        self.cost = self.last - began
 
     def _draw(self):
         ax, bx = self.ax_loss, self.ax_acc
@@ -66,11 +77,13 @@ class LivePlot(Callback):
         bx.clear()
         spe = max(self.steps_per_epoch, 1)
         if self.step_loss:
-            steps = np.arange(1, len(self.step_loss) + 1) / spe
-            ax.plot(steps, self.step_loss, color="tab:blue", alpha=0.25, lw=0.8)
-            k = min(self.smooth, len(self.step_loss))
-            smooth = np.convolve(self.step_loss, np.ones(k) / k, mode="valid")
-            ax.plot(steps[k - 1:], smooth, color="tab:blue", lw=1.5, label="train (batches)")
+            loss = np.asarray(self.step_loss)
+            steps = np.arange(1, len(loss) + 1) / spe
+            k = min(self.smooth, len(loss))
+            smooth = np.convolve(loss, np.ones(k) / k, mode="valid")
+            thin = -(-len(loss) // self.max_points)  # ceil: at most max_points points
+            ax.plot(steps[::thin], loss[::thin], color="tab:blue", alpha=0.25, lw=0.8)
+            ax.plot(steps[k - 1:][::thin], smooth[::thin], color="tab:blue", lw=1.5, label="train (batches)")
         epochs = np.arange(1, len(self.epoch_logs) + 1)
         for key, color, label in (("val_loss", "tab:orange", "validation"),):
             vals = [log[key] for log in self.epoch_logs if key in log]
