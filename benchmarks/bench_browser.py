@@ -64,8 +64,11 @@ def screenshot_recognizer(page, path: Path, pad):
     drawn = pad.draw(H.digit_strokes(7))
     pad.wait_top(7)
     pad.wait_ink(drawn)
-    png = pad.root.screenshot()
-    img = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=64, method=Image.Quantize.MEDIANCUT)
+    img = Image.open(io.BytesIO(pad.root.screenshot())).convert("RGB")
+    # The widget row stretches to the page width: crop the blank right-hand side off.
+    ink = Image.eval(img.convert("L"), lambda v: 255 if v < 250 else 0).getbbox()
+    img = img.crop((0, 0, min(img.width, ink[2] + 16), img.height))
+    img = img.quantize(colors=64, method=Image.Quantize.MEDIANCUT)
     path.parent.mkdir(parents=True, exist_ok=True)
     img.save(path, optimize=True)
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB, {img.size[0]}x{img.size[1]})")

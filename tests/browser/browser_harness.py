@@ -342,7 +342,7 @@ class PadDriver:
         except Exception as e:  # playwright TimeoutError; re-raise with the evidence
             raise AssertionError(f"bars never showed {digit} as the top class; they show {self.bars()}") from e
 
-    def wait_settled(self, quiet_ms: int = 300, timeout_ms: int = 10_000) -> bool:
+    def wait_settled(self, quiet_ms: int = 300, timeout_ms: int = 30_000) -> bool:
         """Wait until the bars updated after the last mouse move and then stayed put for `quiet_ms`
         (the pad answers once more when the pen lifts). False if no update came in time."""
         try:
