@@ -4,10 +4,11 @@
 this package: one cell that shows a ``DigitRecognizer``), waits until it answers, prints the
 address and opens it in your browser. Voila runs the notebook in a fresh kernel for every visitor
 and shows only its outputs. The server listens on 127.0.0.1 with a random token, so only you can
-reach it; Ctrl-C stops it and its kernels.
+reach it; Ctrl-C stops it, and Voila shuts its kernels down as it stops.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 import signal
@@ -31,24 +32,33 @@ def _free_port(ip):
         return s.getsockname()[1]
 
 
+# Voila runs in its own process group, so that Ctrl-C in the terminal reaches only us and we can
+# stop it in order (SIGTERM lets it shut its kernels down; SIGKILL only if it does not exit).
+_OWN_GROUP = ({"start_new_session": True} if os.name == "posix"
+              else {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)})
+
+
 class AppServer:
-    """A running Voila process serving the pad; ``url`` carries the token. ``stop()`` ends it and
-    its kernels (they share its process group). Usable as a context manager."""
+    """A running Voila process serving the pad; ``url`` carries the token. ``stop()`` ends it
+    (Voila shuts its kernels down). Usable as a context manager."""
 
     def __init__(self, process, url):
         self.process, self.url = process, url
 
     def stop(self, timeout=10.0):
+        """Stop Voila: terminate, wait up to ``timeout`` seconds, then kill. Returns its exit code."""
+        posix = os.name == "posix"
         if self.process.poll() is None:
             try:
-                os.killpg(self.process.pid, signal.SIGTERM)
+                os.killpg(self.process.pid, signal.SIGTERM) if posix else self.process.terminate()
                 self.process.wait(timeout)
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 pass
-        try:  # whatever survived SIGTERM, kernels included
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL) if posix else self.process.kill()
+            except (ProcessLookupError, PermissionError):
+                pass
         self.process.wait()
         return self.process.returncode
 
@@ -68,20 +78,16 @@ def launch(port=None, open_browser=True, *, ip="127.0.0.1", wait=True, timeout=6
 
     ``port=None`` picks a free port. With ``wait=True`` (the command line) this blocks until Ctrl-C,
     then stops the server; with ``wait=False`` it returns the running :class:`AppServer` at once
-    (tests, or your own script). ``log`` is a file for Voila's messages (default: stderr).
+    (tests, or your own script). ``log`` is a file for Voila's messages (default: this terminal).
     """
-    try:
-        import voila  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("voila") is None:
         raise RuntimeError("app mode needs Voila, which is not installed; "
-                           "pip install 'scratchnn[lab]' (or pip install voila)") from None
+                           "pip install 'scratchnn[lab]' (or pip install voila)")
     port = _free_port(ip) if port is None else int(port)
     token = secrets.token_urlsafe(16)
     argv = [sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", "--theme=light",
             f"--Voila.ip={ip}", f"--port={port}", "--Voila.port_retries=0", f"--token={token}"]
-    # Its own process group: Ctrl-C reaches only us, and stop() can end the server and kernels.
-    process = subprocess.Popen(argv, stdout=log or sys.stderr, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(argv, stdout=log, stderr=None if log is None else subprocess.STDOUT, **_OWN_GROUP)
     base = f"http://{ip}:{port}"
     server = AppServer(process, f"{base}/?token={token}")
     try:

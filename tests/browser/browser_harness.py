@@ -2,8 +2,8 @@
 
 Used by the fixtures in ``conftest.py`` and by ``benchmarks/bench_browser.py``. Everything a run
 creates (runtime files, settings, workspaces, IPython history, the notebook copies) lives in one
-temp dir that is removed afterwards; servers run in their own process group so a finalizer can end
-the server *and* its kernels even when a test failed half-way.
+temp dir that is removed afterwards. `Server.stop()` ends a server and its kernels even when a
+test failed half-way (fixture finalizers call it).
 """
 from __future__ import annotations
 
@@ -109,22 +109,61 @@ class Server:
             return "(no log)"
 
     def stop(self, timeout: float = 10.0):
-        """SIGTERM to the whole group (server + kernels), then SIGKILL whatever is left."""
+        """SIGTERM to the server's group, then SIGKILL to whatever is left of it and of its kernels.
+
+        Kernels run in sessions of their own (jupyter_client starts them that way), so they are
+        found as descendants first and swept up by pid if the server failed to shut them down."""
+        kernels = _descendants(self.proc.pid)
         if self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGTERM)
                 self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
+            except (subprocess.TimeoutExpired, ProcessLookupError):
                 pass
-            except ProcessLookupError:
+        for pid, started in [(self.proc.pid, None)] + kernels:
+            try:
+                if started is None:
+                    os.killpg(pid, signal.SIGKILL)
+                elif still_running(pid, started):      # the same process, not a reused pid
+                    os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
                 pass
-        try:  # kernels may outlive a server that died; the group id is still the server's pid
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         if self.proc.poll() is None:
             self.proc.wait(5)
         self._log.close()
+
+
+def still_running(pid, started) -> bool:
+    """True if process `pid` exists, is the one that started at `started`, and is not a zombie."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return False
+    return fields[19] == started and fields[0] != "Z"
+
+
+def _start_time(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _descendants(pid):
+    """[(pid, start time)] of all processes below `pid` (Linux /proc; empty elsewhere)."""
+    children = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append((int(stat.parent.name), fields[19]))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child[0])
+    return out
 
 
 def start_jupyterlab(root: Path) -> Server:
@@ -177,7 +216,7 @@ class BrowserPage:
     def close(self):
         if self.page in OPEN_PAGES:
             OPEN_PAGES.remove(self.page)
-        self.context.close()
+            self.context.close()
 
 
 # --------------------------------------------------------------------------- JupyterLab page
