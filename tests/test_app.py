@@ -1,0 +1,37 @@
+"""`scratchnn.app` without a browser: what ships, and how launching fails. (The browser tests in
+`tests/browser/test_app_mode.py` run the app for real.)"""
+import importlib.util
+import json
+import socket
+
+import pytest
+
+from scratchnn import app
+
+
+def test_app_notebook_ships_with_the_package_and_shows_only_the_recognizer():
+    nb = json.loads(app.NOTEBOOK.read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert len(code) == 1
+    source = "".join(code[0]["source"])
+    assert source.strip().endswith("DigitRecognizer()"), source
+    assert code[0]["outputs"] == [], "Voila runs the app notebook itself; store it without outputs"
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+def test_launch_without_voila_says_how_to_install_it(monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "voila" else real(name, *a))
+    with pytest.raises(RuntimeError, match=r"pip install 'scratchnn\[lab\]'"):
+        app.launch(open_browser=False, wait=False)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("voila") is None, reason="needs voila")
+def test_launch_on_a_busy_port_fails_with_voilas_exit_code(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        with open(tmp_path / "voila.log", "wb") as log, \
+                pytest.raises(RuntimeError, match="Voila exited with code"):
+            app.launch(port=port, open_browser=False, wait=False, log=log)
