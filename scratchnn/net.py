@@ -59,6 +59,7 @@ class Net:
         for layer in self.dense:
             layer.build(fan_in, rng, self.dtype)
             fan_in = layer.units
+        self._flat_groups()
 
     # ----------------------------------------------------------------- shape
     @property
@@ -90,9 +91,15 @@ class Net:
         """Weights and biases as two flat arrays that the layers' arrays are views of.
 
         The optimizer then updates 2 arrays per step instead of 2 per layer, which
-        is most of the time it takes on a small net. Rebuilt at every ``fit`` so a
-        layer array replaced by hand (``layer.W = ...``) is picked up.
+        is most of the time it takes on a small net. Built once with the net, so
+        ``W1 = net.dense[0].W`` keeps seeing the trained weights; rebuilt only if
+        a layer's array was replaced by hand (``layer.W = layer.W - ...``).
         """
+        groups = getattr(self, "_groups", None)
+        if groups is not None:
+            (W, dW), (b, db) = groups
+            if all(l.W.base is W and l.dW.base is dW and l.b.base is b and l.db.base is db for l in self.dense):
+                return groups
         groups = []
         for attr, grad_attr in (("W", "dW"), ("b", "db")):
             arrays = [getattr(layer, attr) for layer in self.dense]
@@ -105,6 +112,7 @@ class Net:
                 setattr(layer, grad_attr, flat_grad[start:stop].reshape(a.shape))
                 start = stop
             groups.append((flat, flat_grad))
+        self._groups = groups
         return groups
 
     def param_names(self):

@@ -93,7 +93,9 @@ class LivePlot(Callback):
             vals = [100 * log[key] for log in self.epoch_logs if key in log]
             if vals:
                 bx.plot(epochs[:len(vals)], vals, "o-", color=color, ms=3, label=label)
-        ax.set(xlabel="epoch", ylabel=self.loss_name, title="loss", xlim=(0, max(self.epochs, 1)))
+        # Log scale: the first batches' loss (ln 10 = 2.3) would otherwise flatten the rest.
+        ax.set(xlabel="epoch", ylabel=f"{self.loss_name} (log scale)", title="loss", xlim=(0, max(self.epochs, 1)),
+               yscale="log" if self.step_loss and min(self.step_loss) > 0 else "linear")
         bx.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy", xlim=(0, max(self.epochs, 1)))
         for a in (ax, bx):
             a.grid(alpha=0.3)

@@ -227,3 +227,22 @@ def test_mse_regression_with_float_targets(rng):
     before = net.evaluate(X, y)["loss"]
     net.fit(X, y, epochs=100, batch_size=32, optimizer=snn.Adam(lr=1e-2), seed=0)
     assert net.evaluate(X, y)["loss"] < before / 5
+
+
+def test_a_weight_reference_taken_before_fit_sees_the_trained_weights(mnist):
+    (X, y), _ = mnist
+    net = seed_net()
+    W1 = net.dense[0].W
+    before = W1.copy()
+    net.fit(X[:500], y[:500], epochs=1, seed=0)
+    assert W1 is net.dense[0].W and not np.array_equal(W1, before)
+
+
+def test_fit_picks_up_a_layer_array_replaced_by_hand(mnist):
+    (X, y), _ = mnist
+    replaced, in_place = seed_net(), seed_net()
+    replaced.dense[0].W = replaced.dense[0].W * 0.5  # a new array, not the one fit knew
+    in_place.dense[0].W *= 0.5
+    replaced.fit(X[:500], y[:500], epochs=1, seed=0)
+    in_place.fit(X[:500], y[:500], epochs=1, seed=0)
+    assert all(np.array_equal(p, q) for p, q in zip(replaced.params(), in_place.params()))
