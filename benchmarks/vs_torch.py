@@ -6,7 +6,7 @@ softmax cross-entropy, backward, Adam step, and record the batch's loss and accu
 thread (``Net.fit`` uses one BLAS thread); the ratio is taken against the faster of the two. Runs are interleaved and the median of each is
 compared, because the speed of a shared machine drifts. Prints the ratio torch / scratchnn.
 
-    python benchmarks/vs_torch.py [--repeats 7]
+    python benchmarks/vs_torch.py [--repeats 5] [--epochs 3]
 """
 from __future__ import annotations
 
@@ -24,33 +24,49 @@ def seed_net(seed=0):
                     snn.Dense(10, "softmax")], seed=seed)
 
 
-def scratchnn_epoch(net, X, y, seed):
-    t = time.perf_counter()
-    net.fit(X, y, epochs=1, batch_size=128, optimizer=snn.Adam(lr=1e-3), seed=seed)
-    return time.perf_counter() - t
+class EpochTimer:
+    """A fit callback recording how long each epoch took."""
+
+    def on_train_begin(self, net, params):
+        self.times, self.last = [], time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs):
+        now = time.perf_counter()
+        self.times.append(now - self.last)
+        self.last = now
 
 
-def torch_epoch(model, opt, X, y, seed, torch):
-    t = time.perf_counter()
+def scratchnn_epochs(net, X, y, epochs, seed):
+    timer = EpochTimer()
+    net.fit(X, y, epochs=epochs, batch_size=128, optimizer=snn.Adam(lr=1e-3), seed=seed, callbacks=[timer])
+    return timer.times
+
+
+def torch_epochs(model, opt, X, y, epochs, seed, torch):
+    times = []
     gen = torch.Generator().manual_seed(seed)
-    order = torch.randperm(len(X), generator=gen)
-    losses, correct = [], 0
-    for i in range(0, len(X), 128):
-        idx = order[i:i + 128]
-        out = model(X[idx])
-        loss = torch.nn.functional.cross_entropy(out, y[idx])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        # Net.fit records each batch's loss and accuracy too: same work.
-        losses.append(loss.item())
-        correct += int((out.argmax(1) == y[idx]).sum())
-    return time.perf_counter() - t
+    for _ in range(epochs):
+        t = time.perf_counter()
+        order = torch.randperm(len(X), generator=gen)
+        losses, correct = [], 0
+        for i in range(0, len(X), 128):
+            idx = order[i:i + 128]
+            out = model(X[idx])
+            loss = torch.nn.functional.cross_entropy(out, y[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            # Net.fit records each batch's loss and accuracy too: same work.
+            losses.append(loss.item())
+            correct += int((out.argmax(1) == y[idx]).sum())
+        times.append(time.perf_counter() - t)
+    return times
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--repeats", type=int, default=5, help="interleaved rounds (default 5)")
+    ap.add_argument("--epochs", type=int, default=3, help="epochs per round (default 3)")
     args = ap.parse_args()
     import torch
 
@@ -72,17 +88,18 @@ def main():
 
     def torch_run(threads, r):
         torch.set_num_threads(threads)
-        return torch_epoch(model, opt, Xt, yt, r, torch)
+        return torch_epochs(model, opt, Xt, yt, args.epochs, r, torch)
 
-    scratchnn_epoch(net, X, y, 0), torch_run(default_threads, 0), torch_run(1, 0)  # warm-up
-    for r in range(args.repeats):
-        runs["scratchnn"].append(scratchnn_epoch(net, X, y, r))
-        runs[f"pytorch ({default_threads} threads)"].append(torch_run(default_threads, r))
-        runs["pytorch (1 thread)"].append(torch_run(1, r))
+    scratchnn_epochs(net, X, y, 1, 0), torch_run(default_threads, 0), torch_run(1, 0)  # warm-up
+    for r in range(args.repeats):  # interleaved rounds of a few epochs each
+        runs["scratchnn"] += scratchnn_epochs(net, X, y, args.epochs, r)
+        runs[f"pytorch ({default_threads} threads)"] += torch_run(default_threads, r)
+        runs["pytorch (1 thread)"] += torch_run(1, r)
     medians = {name: statistics.median(times) for name, times in runs.items()}
-    print(f"torch {torch.__version__}, numpy {np.__version__}, {args.repeats} interleaved epochs each")
+    print(f"torch {torch.__version__}, numpy {np.__version__}; {args.repeats} interleaved rounds of "
+          f"{args.epochs} epochs each")
     for name, times in runs.items():
-        print(f"{name:<22} median {medians[name]:.3f} s/epoch  (runs: {', '.join(f'{t:.3f}' for t in times)})")
+        print(f"{name:<22} median {medians[name]:.3f} s/epoch  (min {min(times):.3f}, max {max(times):.3f})")
     ours = medians.pop("scratchnn")
     fastest = min(medians, key=medians.get)
     print(f"ratio {fastest} / scratchnn: {medians[fastest] / ours:.2f}x  (the faster PyTorch setting)")

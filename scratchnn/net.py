@@ -59,7 +59,7 @@ class Net:
         for layer in self.dense:
             layer.build(fan_in, rng, self.dtype)
             fan_in = layer.units
-        self._flat_groups()
+        self._flat()
 
     # ----------------------------------------------------------------- shape
     @property
@@ -87,33 +87,36 @@ class Net:
         """``[dW1, db1, ...]`` from the last ``backward``, in the order of ``params()``."""
         return [g for layer in self.dense for g in layer.grads]
 
-    def _flat_groups(self):
-        """Weights and biases as two flat arrays that the layers' arrays are views of.
+    def _flat(self):
+        """All parameters as one flat array that the layers' ``W``, ``b`` are views of (and the same for grads).
 
-        The optimizer then updates 2 arrays per step instead of 2 per layer, which
-        is most of the time it takes on a small net. Built once with the net, so
+        The optimizer then updates one array per step instead of two per layer,
+        which is most of the time it takes on a small net. Built with the net, so
         ``W1 = net.dense[0].W`` keeps seeing the trained weights; rebuilt only if
         a layer's array was replaced by hand (``layer.W = layer.W - ...``).
+        Returns ``(theta, grad, is_weight)``; ``is_weight`` is 1 on entries of
+        weight matrices, 0 on biases (weight decay applies to weights only).
         """
-        groups = getattr(self, "_groups", None)
-        if groups is not None:
-            (W, dW), (b, db) = groups
-            if all(l.W.base is W and l.dW.base is dW and l.b.base is b and l.db.base is db for l in self.dense):
-                return groups
-        groups = []
-        for attr, grad_attr in (("W", "dW"), ("b", "db")):
-            arrays = [getattr(layer, attr) for layer in self.dense]
-            flat = np.concatenate([a.ravel() for a in arrays])
-            flat_grad = np.zeros_like(flat)
-            start = 0
-            for layer, a in zip(self.dense, arrays):
-                stop = start + a.size
-                setattr(layer, attr, flat[start:stop].reshape(a.shape))
-                setattr(layer, grad_attr, flat_grad[start:stop].reshape(a.shape))
+        flat = getattr(self, "_flat_arrays", None)
+        names = ("W", "b", "dW", "db")
+        if flat is not None:
+            theta, grad, _ = flat
+            if all(getattr(l, n).base is (grad if n.startswith("d") else theta) for l in self.dense for n in names):
+                return flat
+        params = self.params()
+        theta = np.concatenate([p.ravel() for p in params])
+        grad = np.zeros_like(theta)
+        is_weight = np.concatenate([np.full(p.size, p.ndim > 1, dtype=self.dtype) for p in params])
+        start = 0
+        for layer in self.dense:
+            for name in ("W", "b"):
+                shape = getattr(layer, name).shape
+                stop = start + int(np.prod(shape))
+                setattr(layer, name, theta[start:stop].reshape(shape))
+                setattr(layer, "d" + name, grad[start:stop].reshape(shape))
                 start = stop
-            groups.append((flat, flat_grad))
-        self._groups = groups
-        return groups
+        self._flat_arrays = (theta, grad, is_weight)
+        return self._flat_arrays
 
     def param_names(self):
         return [f"{name}{i}" for i in range(1, len(self.dense) + 1) for name in ("W", "b")]
@@ -212,11 +215,11 @@ class Net:
         n = len(X)
         steps = math.ceil(n / batch_size)
         total = max(epochs * steps, 1)
-        (W, dW), (b, db) = self._flat_groups()
-        params, grads, decay = [W, b], [dW, db], [True, False]  # weight decay on weights only
+        theta, grad, is_weight = self._flat()
+        params, grads, decay = [theta], [grad], [is_weight]
         labels = Y.argmax(axis=1)
         for epoch in range(1, epochs + 1):
-            saved = [W.copy(), b.copy()]
+            saved = theta.copy()
             order = rng.permutation(n) if shuffle else np.arange(n)
             loss_sum = correct = 0.0
             for step in range(1, steps + 1):
@@ -229,7 +232,7 @@ class Net:
                 progress = ((epoch - 1) * steps + step - 1) / total
                 lr = optimizer.current_lr(progress)
                 if not math.isfinite(loss):
-                    W[...], b[...] = saved
+                    theta[...] = saved
                     raise FloatingPointError(
                         f"loss became {loss} at epoch {epoch}, step {step} (lr={lr:.3g}); weights restored "
                         f"to the start of epoch {epoch}. Try a smaller learning rate.")

@@ -54,13 +54,20 @@ class Optimizer:
     def step(self, params, grads, progress: float = 0.0, decay=None):
         """Update each array of ``params`` in place from the matching ``grads``.
 
-        ``decay`` says which arrays get weight decay; by default the 2-D ones.
+        ``decay`` says which arrays get weight decay: by default the 2-D ones. An
+        entry may also be an array of 0/1 factors, one per entry of the parameter
+        (``Net.fit`` passes its one flat parameter array with 1 on the weights).
         """
         lr = self.current_lr(progress)
         if decay is None:
             decay = [p.ndim > 1 for p in params]
         for i, (p, g, d) in enumerate(zip(params, grads, decay)):
-            self.update(i, p, g, lr, self.weight_decay if d else 0.0)
+            wd = None  # no decay; else a number, or an array of per-entry rates
+            if self.weight_decay and isinstance(d, np.ndarray):
+                wd = self.weight_decay * d
+            elif self.weight_decay and d:
+                wd = self.weight_decay
+            self.update(i, p, g, lr, wd)
 
     def update(self, i, p, g, lr, wd):
         raise NotImplementedError
@@ -87,7 +94,7 @@ class SGD(Optimizer):
         super().__init__(lr, weight_decay, schedule)
 
     def update(self, i, p, g, lr, wd):
-        if wd:
+        if wd is not None:
             g = g + wd * p
         p -= lr * g
 
@@ -110,7 +117,7 @@ class Momentum(Optimizer):
         self.nesterov = bool(nesterov)
 
     def update(self, i, p, g, lr, wd):
-        if wd:
+        if wd is not None:
             g = g + wd * p
         v = self.state.get(i)
         if v is None or v.shape != p.shape:
@@ -161,7 +168,7 @@ class Adam(Optimizer):
         # Fold both bias corrections into one scalar step size.
         step = lr * math.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
         eps = self.eps * math.sqrt(1 - b2 ** self.t)
-        if wd:
+        if wd is not None:
             p *= 1 - lr * wd
         np.sqrt(v, out=tmp)
         tmp += eps

@@ -246,3 +246,31 @@ def test_fit_picks_up_a_layer_array_replaced_by_hand(mnist):
     replaced.fit(X[:500], y[:500], epochs=1, seed=0)
     in_place.fit(X[:500], y[:500], epochs=1, seed=0)
     assert all(np.array_equal(p, q) for p, q in zip(replaced.params(), in_place.params()))
+
+
+@pytest.mark.parametrize("make", [lambda: snn.SGD(lr=1.0, weight_decay=0.5),
+                                  lambda: snn.Momentum(lr=1.0, weight_decay=0.5),
+                                  lambda: snn.Adam(lr=1.0, weight_decay=0.5)], ids=["sgd", "momentum", "adam"])
+def test_weight_decay_applies_to_weights_only(make):
+    W, b = np.ones((2, 2)), np.ones(2)
+    make().step([W, b], [np.zeros_like(W), np.zeros_like(b)])
+    assert (W < 1).all() and (b == 1).all()
+    theta = np.ones(6)
+    make().step([theta], [np.zeros(6)], decay=[np.array([1, 1, 1, 1, 0, 0.0])])
+    assert np.allclose(theta, [W.ravel()[0]] * 4 + [1, 1])
+
+
+@pytest.mark.parametrize("opt", [lambda: snn.SGD(lr=0.1, weight_decay=0.01),
+                                 lambda: snn.Adam(lr=3e-3, weight_decay=0.05, schedule="cosine")], ids=["sgd", "adamw"])
+def test_fit_trains_exactly_like_a_hand_written_loop(opt, mnist):
+    """fit updates one flat array; a loop over the layers' own arrays must give the same weights."""
+    (X, y), _ = mnist
+    X, y = X[:640], y[:640]
+    fitted, looped = seed_net(dtype=np.float64), seed_net(dtype=np.float64)
+    fitted.fit(X, y, epochs=2, batch_size=64, optimizer=opt(), seed=3, shuffle=False)
+    optimizer, steps = opt(), 20
+    for step in range(steps):
+        i = (step % 10) * 64
+        looped.loss_and_grads(X[i:i + 64], y[i:i + 64])
+        optimizer.step(looped.params(), looped.grads(), progress=step / steps)
+    assert all(np.allclose(p, q, rtol=1e-10, atol=1e-12) for p, q in zip(fitted.params(), looped.params()))
