@@ -106,7 +106,7 @@ def main():
 
             root = H.make_root()
             os.environ.update({k: v for k, v in H.quiet_jupyter_env(root).items()
-                               if k in ("JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLBACKEND")})
+                               if k in ("JUPYTER_RUNTIME_DIR", "IPYTHONDIR")})
             with open(root / "voila.log", "wb") as log:
                 server = app.launch(open_browser=False, wait=False, log=log)
                 try:

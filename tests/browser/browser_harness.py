@@ -36,11 +36,12 @@ SUMMARY: list[str] = []
 #: Pages open right now, screenshotted when a test fails.
 OPEN_PAGES: list = []
 
-# Selectors the widgets promise (see scratchnn/widgets.py): the canvas view carries
-# `scratchnn-pad`; the bars are one element `.scratchnn-bars[data-top]` holding ten
-# `[data-digit][data-prob]` rows.
+# DOM hooks the widgets promise (scratchnn/widgets.py's docstring): the pad's view carries
+# `scratchnn-pad`; the bars are one element `.scratchnn-bars[data-top][data-version]` holding ten
+# `[data-digit][data-prob]` rows; the recognizer's Clear button is `.scratchnn-clear`.
 PAD = ".scratchnn-pad"
 BARS = ".scratchnn-bars"
+
 
 
 def free_port() -> int:
@@ -68,7 +69,6 @@ def quiet_jupyter_env(root: Path) -> dict:
         JUPYTERLAB_SETTINGS_DIR=str(settings),
         JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"),
         IPYTHONDIR=str(root / "ipython"),
-        MPLBACKEND="Agg",
         PYTHONUNBUFFERED="1",
     )
     env.pop("JUPYTER_TOKEN", None)
@@ -208,27 +208,58 @@ class BrowserPage:
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
         self.page.on("console", lambda m: self.errors.append(f"console.error: {m.text}")
                      if m.type == "error" and not self.IGNORED.search(m.text) else None)
-        OPEN_PAGES.append(self.page)
+        OPEN_PAGES.append(self)
 
     def js_errors(self):
         return list(self.errors)
 
+    def save_failure(self, name: str):
+        """Full-page screenshot and the JS errors seen, under test-artifacts/browser/FAILED-name.*"""
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        try:
+            self.page.screenshot(path=str(ARTIFACTS / f"FAILED-{name}.png"), full_page=True)
+        except Exception:  # a crashed page must not hide the real failure
+            pass
+        (ARTIFACTS / f"FAILED-{name}.js-errors.txt").write_text("\n".join(self.errors) + "\n")
+
     def close(self):
-        if self.page in OPEN_PAGES:
-            OPEN_PAGES.remove(self.page)
+        if self in OPEN_PAGES:
+            OPEN_PAGES.remove(self)
             self.context.close()
 
 
 # --------------------------------------------------------------------------- JupyterLab page
 
 def open_and_run_in_lab(page, server: Server, rel_path: str, timeout_ms: int = 90_000):
-    """Open a notebook in JupyterLab, run all cells, and wait until its kernel is idle again."""
+    """Open a notebook in JupyterLab, run all cells, and wait until its kernel is idle again.
+
+    Fails with the exception's text if a cell raised (JupyterLab then skips the cells after it)."""
     page.goto(f"{server.url}/lab/tree/{rel_path}?token={server.token}&reset")
     wait_lab_notebook_ready(page, timeout_ms)
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(f"() => ({LAB_CELL_ERROR_JS})() || document.querySelector('{PAD}')",
+                           timeout=timeout_ms, polling=100)
+    wait_lab_kernel_idle(page, timeout_ms)
+    error = page.evaluate(LAB_CELL_ERROR_JS)
+    if error:
+        raise AssertionError(f"a cell of {rel_path} raised {error}")
     page.wait_for_selector(PAD, state="visible", timeout=timeout_ms)
     page.wait_for_selector(BARS, state="attached", timeout=timeout_ms)
-    wait_lab_kernel_idle(page, timeout_ms)
+
+
+# The first error output of the current notebook, read from the model (cells scrolled out of view
+# may not be in the DOM).
+LAB_CELL_ERROR_JS = """() => {
+    for (const cell of window.jupyterapp.shell.currentWidget.content.widgets) {
+        if (cell.model.type !== 'code') continue;
+        const outputs = cell.model.outputs;
+        for (let i = 0; i < outputs.length; i++) {
+            const o = outputs.get(i).toJSON();
+            if (o.output_type === 'error') return `${o.ename}: ${o.evalue}`;
+        }
+    }
+    return null;
+}"""
 
 
 def wait_lab_notebook_ready(page, timeout_ms: int = 90_000):

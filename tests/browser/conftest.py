@@ -69,13 +69,9 @@ def lab_server(chromium):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    if report.failed and report.when in ("setup", "call") and H.OPEN_PAGES:
-        H.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    if report.failed and report.when in ("setup", "call"):
         for i, page in enumerate(list(H.OPEN_PAGES)):
-            try:
-                page.screenshot(path=str(H.ARTIFACTS / f"FAILED-{item.name}-{report.when}-{i}.png"), full_page=True)
-            except Exception:  # a crashed page must not hide the real failure
-                pass
+            page.save_failure(f"{item.name}-{report.when}-{i}")
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -51,7 +51,11 @@ def app(chromium, tmp_path_factory):
         url = read_url(cli)
         page = H.BrowserPage(chromium)
         page.page.goto(url)
-        pad = H.PadDriver(page.page)
+        try:
+            pad = H.PadDriver(page.page)
+        except BaseException:
+            page.save_failure("voila-app-setup")
+            raise
         voila = H._descendants(cli.pid)             # Voila and the page's kernel
         yield {"url": url, "page": page, "pad": pad, "cli": cli, "voila": voila}
     finally:

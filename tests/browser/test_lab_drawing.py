@@ -17,13 +17,17 @@ REL_PATH = H.DRAW_NOTEBOOK.relative_to(H.REPO).as_posix()
 
 @pytest.fixture(scope="module")
 def lab(chromium, lab_server):
-    """The drawing notebook opened in JupyterLab and run top to bottom; yields (Page, PadDriver)."""
+    """The drawing notebook opened in JupyterLab and run top to bottom; yields (page, PadDriver)."""
     page = H.BrowserPage(chromium)
     try:
         H.open_and_run_in_lab(page.page, lab_server, REL_PATH)
-        yield page, H.PadDriver(page.page)
-    finally:
+        pad = H.PadDriver(page.page)
+    except BaseException:
+        page.save_failure("lab-setup")
         page.close()
+        raise
+    yield page, pad
+    page.close()
 
 
 @pytest.mark.parametrize("digit", [1, 0, 7])
