@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 _LAZY = {"LivePlot": ("plotting", "LivePlot"), "plotting": ("plotting", None),
-         "draw": ("draw", None), "widgets": ("widgets", None)}
+         "draw": ("draw", None), "widgets": ("widgets", None), "augment": ("augment", None)}
 
 
 def __getattr__(name):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .gradcheck import rel_error
 
 
 def compare(name, mine, reference, rtol=1e-5, atol=1e-8):
@@ -26,21 +25,36 @@ def compare(name, mine, reference, rtol=1e-5, atol=1e-8):
     return close
 
 
-def check(label, ok, hint=""):
-    """Print a verdict for an exercise: ``right`` or ``not yet`` with a hint. Returns ``ok``."""
+def check(label, ok, hint="", solution=False):
+    """Print a verdict for an exercise: ``right`` or ``not yet`` with a hint. Returns ``ok``.
+
+    ``solution=True`` says the answer being checked is still the hidden solution's (e.g.
+    ``count_params is count_params_solution``): the verdict then says so, so a learner whose
+    own cell failed is never told that *they* got it right.
+    """
     ok = bool(ok)
-    if ok:
+    if ok and solution:
+        print(f"✅ {label}: right, but that is the hidden solution. Write your own in the cell above and check again.")
+    elif ok:
         print(f"✅ {label}: right.")
     else:
         print(f"❌ {label}: not yet. {hint}".rstrip())
     return ok
 
 
-def check_close(label, mine, expected, rtol=1e-5, atol=1e-8, hint=""):
-    """``check`` for numbers and arrays: right when shapes match and values are close."""
+def check_close(label, mine, expected, rtol=1e-5, atol=1e-8, hint="", solution=False):
+    """``check`` for numbers and arrays: right when shapes match and ``np.allclose(mine, expected, rtol, atol)``."""
     mine, expected = np.asarray(mine), np.asarray(expected)
     if mine.shape != expected.shape:
         return check(label, False, f"expected shape {expected.shape}, got {mine.shape}. {hint}")
-    ok = np.allclose(mine, expected, rtol=rtol, atol=atol)
-    detail = "" if ok else f"relative error {rel_error(mine, expected):.1e}. {hint}"
-    return check(label, ok, detail)
+    ok = bool(np.allclose(mine, expected, rtol=rtol, atol=atol))
+    if ok or mine.dtype.kind not in "fiub" or expected.dtype.kind not in "fiub":
+        return check(label, ok, hint, solution)
+    if mine.size == 1:
+        detail = f"got {mine.item():.6g}, expected {expected.item():.6g} (tolerance {atol + rtol * abs(expected.item()):.1g})."
+    else:
+        diff = np.abs(mine.astype(np.float64) - expected)
+        worst = np.unravel_index(np.argmax(diff - rtol * np.abs(expected)), diff.shape)
+        detail = (f"{int(np.count_nonzero(~np.isclose(mine, expected, rtol=rtol, atol=atol)))} of {mine.size} entries "
+                  f"differ; at {tuple(map(int, worst))} got {mine[worst]:.6g}, expected {expected[worst]:.6g}.")
+    return check(label, False, f"{detail} {hint}".strip())

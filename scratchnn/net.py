@@ -138,11 +138,16 @@ class Net:
     def backward(self, Y):
         """Backpropagate from the loss of the last ``forward``; return that loss.
 
-        ``Y`` holds targets as a float matrix shaped like the output (see
-        ``targets``). Fills every layer's ``dW`` and ``db``.
+        ``Y`` holds the targets: a float matrix shaped like the output (one-hot
+        rows), or int class labels, which are turned into one (see ``targets``).
+        Fills every layer's ``dW`` and ``db``.
         """
         last = self.layers[-1]
+        if last.cache is None:
+            raise ValueError("backward needs the caches of a forward pass: call net.forward(X) first")
         _, Z, A = last.cache
+        if not (isinstance(Y, np.ndarray) and Y.shape == A.shape and Y.dtype == A.dtype):
+            Y = self.targets(Y, len(A), name="Y")
         if self.fused:
             loss = self.loss.forward_logits(Z, Y)
             dX = last.backward(dZ=self.loss.backward_logits(A, Y), need_dX=len(self.dense) > 1)

@@ -274,3 +274,28 @@ def test_fit_trains_exactly_like_a_hand_written_loop(opt, mnist):
         looped.loss_and_grads(X[i:i + 64], y[i:i + 64])
         optimizer.step(looped.params(), looped.grads(), progress=step / steps)
     assert all(np.allclose(p, q, rtol=1e-10, atol=1e-12) for p, q in zip(fitted.params(), looped.params()))
+
+
+def test_backward_takes_int_labels_like_one_hot_rows(rng):
+    net = seed_net(dtype=np.float64)
+    X = rng.uniform(0, 1, (8, 784))
+    y = rng.integers(0, 10, 8)
+    net.forward(X)
+    from_labels = net.backward(y), [g.copy() for g in net.grads()]
+    net.forward(X)
+    from_one_hot = net.backward(np.eye(10)[y]), net.grads()
+    assert from_labels[0] == from_one_hot[0]
+    assert all(np.array_equal(a, b) for a, b in zip(from_labels[1], from_one_hot[1]))
+
+
+def test_backward_names_the_problem_with_bad_targets(rng):
+    net = seed_net()
+    net.forward(rng.uniform(0, 1, (4, 784)).astype(np.float32))
+    with pytest.raises(ValueError, match=r"Y must have one entry per example: expected length 4"):
+        net.backward(np.zeros(5, dtype=int))
+    with pytest.raises(ValueError, match="call net.forward"):
+        seed_net().backward(np.zeros(4, dtype=int))
+
+
+def test_lazy_submodules_are_attributes():
+    assert snn.augment.Augment and snn.draw.strokes_to_mnist and snn.plotting.LivePlot
