@@ -145,7 +145,8 @@ def build_parser():
                     "name, see `scratchnn info`) and measure it on the 10,000 MNIST test images.",
         epilog="examples:\n  python -m scratchnn evaluate model.npz\n  python -m scratchnn evaluate seed",
         formatter_class=Formatter)
-    evaluate.add_argument("model", help="a .npz model file, or the name of a shipped model")
+    evaluate.add_argument("model", nargs="?", default="drawing",
+                          help="a .npz model file, or the name of a shipped model: drawing (the default) or seed")
     evaluate.add_argument("--limit", type=_positive_int, default=None, metavar="N",
                           help="use the first N test images only")
 
@@ -266,13 +267,15 @@ def cmd_info(args, argv):
         print("pretrained models: none shipped in this install")
     elif models:
         print("pretrained models:")
-        width = max(len(m["name"]) for m in models)
+        width = max(len(m["name"] + (" (default)" if m.get("default") else "")) for m in models)
+        arch = max(len(m["architecture"]) for m in models)
         for m in models:
             acc = m.get("test_accuracy")
             acc = f"test accuracy {acc:.2%}" if isinstance(acc, (int, float)) else "test accuracy not recorded"
-            default = "  (default)" if m.get("default") else ""
-            desc = f"  {m['description']}" if m.get("description") else ""
-            print(f"  {m['name']:<{width}}  {m['architecture']}  {acc}{default}{desc}")
+            name = m["name"] + (" (default)" if m.get("default") else "")
+            print(f"  {name:<{width}}  {m['architecture']:<{arch}}  {acc}")
+            if m.get("description"):
+                print(f"  {'':<{width}}  {m['description']}")
     return status
 
 

@@ -109,7 +109,7 @@ def test_usage_error_is_one_line_and_exit_code_2():
     (["train", "--optimizer", "rmsprop"], "argument --optimizer: invalid choice: 'rmsprop'"),
     (["train", "--activation", "softmax"], "argument --activation: invalid choice: 'softmax'"),
     (["train", "--limit", "0"], "argument --limit: expected a positive int"),
-    (["evaluate"], "the following arguments are required: model"),
+    (["evaluate", "a", "b"], "unrecognized arguments: b"),
     (["fly"], "argument COMMAND: invalid choice: 'fly'"),
     (["info", "--verbose"], "unrecognized arguments: --verbose"),
     (["draw", "--port", "http"], "argument --port: expected a positive int"),
@@ -264,3 +264,9 @@ def test_an_unexpected_error_is_still_one_line_unless_debugging(monkeypatch, cap
     monkeypatch.setenv("SCRATCHNN_DEBUG", "1")
     with pytest.raises(TypeError, match="a bug"):
         main(["info"])
+
+
+def test_evaluate_without_a_model_evaluates_the_default_shipped_one(capsys):
+    assert main(["evaluate", "--limit", "500"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("drawing: 784-256-128-10") and "test accuracy" in out
