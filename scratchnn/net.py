@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -174,7 +175,9 @@ class Net:
         epochs of batches of 64, Adam with lr 3e-3 decayed to 0 by a cosine
         schedule (``optimizer=None``); the seed's 784-20-15-15-10 net reaches
         about 96.3% MNIST test accuracy with it in a few seconds. ``optimizer`` may also be an
-        instance (``Momentum(lr=0.05, nesterov=True)``) or a name (``"sgd"``).
+        instance (``Momentum(lr=0.05, nesterov=True)``) or a name (``"sgd"``;
+        a name gets that optimizer's own defaults: ``"adam"`` is ``Adam(lr=1e-3)``
+        with a constant rate, not the default recipe).
         ``seed`` fixes the order of the batches (and any augmentation).
         ``augment`` is a function ``(X_batch, rng) -> X_batch`` applied to each
         training batch, e.g. ``scratchnn.augment.Augment()``. If the loss becomes NaN or inf,
@@ -183,6 +186,11 @@ class Net:
         """
         X = self._inputs(X, name="X")
         Y = self.targets(y, len(X))
+        largest = float(np.abs(X).max())
+        if largest > 10:
+            warnings.warn(f"X has values up to {largest:.4g}; nets train far better on inputs of about "
+                          "[0, 1] or [-1, 1]: scale them (MNIST pixels: X / 255) or standardize them",
+                          UserWarning, stacklevel=2)
         epochs = _count(epochs, "epochs", minimum=0)
         batch_size = _count(batch_size, "batch_size", minimum=1)
         optimizer = default_optimizer() if optimizer is None else get_optimizer(optimizer)

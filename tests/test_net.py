@@ -299,3 +299,9 @@ def test_backward_names_the_problem_with_bad_targets(rng):
 
 def test_lazy_submodules_are_attributes():
     assert snn.augment.Augment and snn.draw.strokes_to_mnist and snn.plotting.LivePlot
+
+
+def test_fit_warns_about_unscaled_pixels(mnist):
+    (X, y), _ = mnist
+    with pytest.warns(UserWarning, match=r"values up to 255.*X / 255"):
+        seed_net().fit(X[:64] * 255, y[:64], epochs=1)
