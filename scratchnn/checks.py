@@ -47,6 +47,19 @@ def check_close(label, mine, expected, rtol=1e-5, atol=1e-8, hint="", solution=F
     mine, expected = np.asarray(mine), np.asarray(expected)
     if mine.shape != expected.shape:
         return check(label, False, f"expected shape {expected.shape}, got {mine.shape}. {hint}")
+    if expected.dtype.kind in "fiub" and mine.dtype.kind not in "fiub":
+        # a function that forgot to `return` gives None; say so instead of failing inside np.allclose
+        if mine.dtype.kind == "O" and any(v is None for v in mine.flat):
+            return check(label, False, f"got None where a number was expected (a missing `return`?). {hint}")
+        numbers = None
+        if mine.dtype.kind == "O":                    # e.g. a list of Python numbers and arrays
+            try:
+                numbers = mine.astype(np.float64)
+            except (TypeError, ValueError):
+                pass
+        if numbers is None:
+            return check(label, False, f"expected numbers, got {mine.dtype} values such as {mine.flat[0]!r}. {hint}")
+        mine = numbers
     ok = bool(np.allclose(mine, expected, rtol=rtol, atol=atol))
     if ok or mine.dtype.kind not in "fiub" or expected.dtype.kind not in "fiub":
         return check(label, ok, hint, solution)
