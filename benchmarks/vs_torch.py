@@ -1,6 +1,7 @@
-"""Time per epoch of the seed net (784-20-15-15-10, batch 128, Adam, float32): scratchnn vs PyTorch CPU.
+"""Time per epoch of the seed net (784-20-15-15-10, batch 128, Adam, float32): scratchnn vs PyTorch CPU
+and vs the plain NumPy loop a learner writes.
 
-Both do the same work on the same data in the same process: shuffle, slice a batch, forward,
+Each does the same work on the same data in the same process: shuffle, slice a batch, forward,
 softmax cross-entropy, backward, Adam step, and record the batch's loss and accuracy (as
 ``Net.fit`` does for its History). PyTorch runs both with its default thread count and with one
 thread (``Net.fit`` uses one BLAS thread); the ratio is taken against the faster of the two. Runs are interleaved and the median of each is
@@ -15,6 +16,7 @@ import statistics
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 import scratchnn as snn
 
@@ -40,6 +42,47 @@ def scratchnn_epochs(net, X, y, epochs, seed):
     timer = EpochTimer()
     net.fit(X, y, epochs=epochs, batch_size=128, optimizer=snn.Adam(lr=1e-3), seed=seed, callbacks=[timer])
     return timer.times
+
+
+def numpy_reference_epochs(params, X, y, epochs, seed):
+    """The textbook NumPy loop a learner writes (notebook 06 style): lists of arrays, Adam per array."""
+    rng = np.random.default_rng(seed)
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    t, times = 0, []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        order = rng.permutation(len(X))
+        losses, correct = [], 0
+        for i in range(0, len(X), 128):
+            idx = order[i:i + 128]
+            A, yb = X[idx], y[idx]
+            cache = []
+            for k in range(0, len(params), 2):
+                Z = A @ params[k] + params[k + 1]
+                cache.append((A, Z))
+                A = np.maximum(Z, 0) if k < len(params) - 2 else Z
+            Z = A - A.max(axis=1, keepdims=True)
+            logP = Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
+            losses.append(-logP[np.arange(len(yb)), yb].mean())
+            correct += int((logP.argmax(1) == yb).sum())
+            dZ = np.exp(logP)
+            dZ[np.arange(len(yb)), yb] -= 1
+            dZ /= len(yb)
+            grads = [None] * len(params)
+            for k in range(len(params) - 2, -1, -2):
+                A_in, Z = cache[k // 2]
+                if k < len(params) - 2:
+                    dZ = dZ * (Z > 0)
+                grads[k], grads[k + 1] = A_in.T @ dZ, dZ.sum(axis=0)
+                dZ = dZ @ params[k].T
+            t += 1
+            for p, g, mk, vk in zip(params, grads, m, v):
+                mk[...] = 0.9 * mk + 0.1 * g
+                vk[...] = 0.999 * vk + 0.001 * g * g
+                p -= 1e-3 * (mk / (1 - 0.9 ** t)) / (np.sqrt(vk / (1 - 0.999 ** t)) + 1e-8)
+        times.append(time.perf_counter() - start)
+    return times
 
 
 def torch_epochs(model, opt, X, y, epochs, seed, torch):
@@ -83,8 +126,10 @@ def main():
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
 
+    reference = [p.copy() for p in net.params()]
     default_threads = torch.get_num_threads()
-    runs = {"scratchnn": [], f"pytorch ({default_threads} threads)": [], "pytorch (1 thread)": []}
+    runs = {"scratchnn": [], "plain NumPy loop": [], f"pytorch ({default_threads} threads)": [],
+            "pytorch (1 thread)": []}
 
     def torch_run(threads, r):
         torch.set_num_threads(threads)
@@ -93,6 +138,8 @@ def main():
     scratchnn_epochs(net, X, y, 1, 0), torch_run(default_threads, 0), torch_run(1, 0)  # warm-up
     for r in range(args.repeats):  # interleaved rounds of a few epochs each
         runs["scratchnn"] += scratchnn_epochs(net, X, y, args.epochs, r)
+        with threadpool_limits(1, user_api="blas"):  # the same BLAS setting as Net.fit
+            runs["plain NumPy loop"] += numpy_reference_epochs(reference, X, y, args.epochs, r)
         runs[f"pytorch ({default_threads} threads)"] += torch_run(default_threads, r)
         runs["pytorch (1 thread)"] += torch_run(1, r)
     medians = {name: statistics.median(times) for name, times in runs.items()}
@@ -101,6 +148,7 @@ def main():
     for name, times in runs.items():
         print(f"{name:<22} median {medians[name]:.3f} s/epoch  (min {min(times):.3f}, max {max(times):.3f})")
     ours = medians.pop("scratchnn")
+    print(f"ratio plain NumPy loop / scratchnn: {medians.pop('plain NumPy loop') / ours:.2f}x")
     fastest = min(medians, key=medians.get)
     print(f"ratio {fastest} / scratchnn: {medians[fastest] / ours:.2f}x  (the faster PyTorch setting)")
 

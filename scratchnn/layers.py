@@ -79,7 +79,7 @@ class Dense:
         if dZ is None:
             dZ = self.activation.backward(dA, Z, A)
         np.matmul(X.T, dZ, out=self.dW)
-        np.sum(dZ, axis=0, out=self.db)
+        dZ.sum(axis=0, out=self.db)
         return dZ @ self.W.T if need_dX else None
 
     @property
