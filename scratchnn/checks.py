@@ -45,12 +45,12 @@ def check(label, ok, hint="", solution=False):
 def check_close(label, mine, expected, rtol=1e-5, atol=1e-8, hint="", solution=False):
     """``check`` for numbers and arrays: right when shapes match and ``np.allclose(mine, expected, rtol, atol)``."""
     mine, expected = np.asarray(mine), np.asarray(expected)
+    if mine.dtype.kind == "O" and any(v is None for v in mine.flat):
+        # a function that forgot to `return` gives None; say so instead of failing inside np.allclose
+        return check(label, False, f"got None where a number was expected (a missing `return`?). {hint}")
     if mine.shape != expected.shape:
         return check(label, False, f"expected shape {expected.shape}, got {mine.shape}. {hint}")
     if expected.dtype.kind in "fiub" and mine.dtype.kind not in "fiub":
-        # a function that forgot to `return` gives None; say so instead of failing inside np.allclose
-        if mine.dtype.kind == "O" and any(v is None for v in mine.flat):
-            return check(label, False, f"got None where a number was expected (a missing `return`?). {hint}")
         numbers = None
         if mine.dtype.kind == "O":                    # e.g. a list of Python numbers and arrays
             try:

@@ -6,8 +6,10 @@ import scratchnn as snn
 
 def test_check_close_says_none_came_back_instead_of_crashing(capsys):
     assert snn.checks.check_close("rate", None, 0.02, hint="Return the factor.") is False
-    out = capsys.readouterr().out
-    assert out.startswith("❌ rate: not yet.") and "got None" in out and "Return the factor." in out
+    assert snn.checks.check_close("image", None, np.zeros((28, 28))) is False      # not "expected shape"
+    first, second = capsys.readouterr().out.splitlines()
+    assert first.startswith("❌ rate: not yet.") and "got None" in first and "Return the factor." in first
+    assert "got None" in second
 
 
 def test_check_close_rejects_a_list_holding_none_or_text(capsys):
