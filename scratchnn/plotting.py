@@ -142,21 +142,30 @@ def plot_confusion_matrix(C, ax=None):
     k = len(C)
     off = C.astype(float)
     np.fill_diagonal(off, np.nan)
-    ax.imshow(off, cmap="Reds")
+    shade = ax.imshow(off, cmap="Reds").norm         # maps a count to 0..1 of the colour scale
     for i in range(k):
         for j in range(k):
-            ax.text(j, i, str(C[i, j]), ha="center", va="center", fontsize=7,
-                    color="tab:green" if i == j else "black")
+            if i == j:
+                color = "tab:green"                    # on white: the diagonal is not coloured
+            else:
+                color = "white" if shade(off[i, j]) > 0.55 else "black"   # readable on dark red
+            ax.text(j, i, str(C[i, j]), ha="center", va="center", fontsize=7, color=color)
     ax.set(xticks=range(k), yticks=range(k), xlabel="predicted digit", ylabel="true digit",
            title="confusion matrix (off-diagonal = mistakes)")
     return ax
+
+
+#: The smallest height of the label's outline in ``show_predictions``: a confident mistake gives the
+#: label a probability near 0, and a zero-height outline would be invisible.
+LABEL_BOX = 0.12
 
 
 def show_predictions(images, probs, labels=None, ncols=None, size=1.3):
     """Each digit above a bar chart of the net's ten probabilities.
 
     The predicted class is orange, or green when it equals ``labels[i]``; the
-    true class is outlined. Returns the figure.
+    true class is outlined in black, as a box at least ``LABEL_BOX`` high so that it shows even
+    when the net gave it almost nothing, and its digit under the axis is bold. Returns the figure.
     """
     import matplotlib.pyplot as plt
 
@@ -180,13 +189,14 @@ def show_predictions(images, probs, labels=None, ncols=None, size=1.3):
         right = labels is not None and pred == labels[i]
         colors = ["tab:gray"] * k
         colors[pred] = "tab:green" if right else "tab:orange"
-        bars = ax_bar.bar(range(k), probs[i], color=colors)
+        ax_bar.bar(range(k), probs[i], color=colors)
+        ax_bar.set_xticks(range(k), labels=[str(d) for d in range(k)])
         if labels is not None:
-            ax_img.set_title(f"label {labels[i]}", fontsize=9)
-            bars[labels[i]].set_edgecolor("black")
-            bars[labels[i]].set_linewidth(1.2)
+            label = int(labels[i])
+            ax_img.set_title(f"label {label}", fontsize=9)
+            ax_bar.bar(label, max(float(probs[i, label]), LABEL_BOX), fill=False, edgecolor="black", linewidth=1.2)
+            ax_bar.get_xticklabels()[label].set_fontweight("bold")
         ax_bar.set_ylim(0, 1)
-        ax_bar.set_xticks(range(k))
         ax_bar.tick_params(labelsize=6)
         if i % ncols == 0:
             ax_bar.set_ylabel("probability", fontsize=8)

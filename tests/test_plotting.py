@@ -49,3 +49,32 @@ def test_liveplot_spaces_redraws_by_four_times_the_last_redraw(net, monkeypatch,
         plot.on_step_end(1, step, {"loss": 1.0})
     gaps = np.diff(redraws)
     assert len(redraws) >= 2 and (gaps >= 4.0 + 1.0 - 1e-9).all()   # 1 s drawing + >= 4 s training
+
+
+def test_show_predictions_outlines_the_label_even_when_the_net_gave_it_nothing():
+    import matplotlib.pyplot as plt
+
+    probs = np.zeros((2, 10))
+    probs[0, 4] = 1.0                     # a confident mistake: label 8 gets probability 0
+    probs[1, 3] = 1.0                     # right
+    fig = plotting.show_predictions(np.zeros((2, 784)), probs, labels=[8, 3])
+    for ax, label, height in [(fig.axes[2], 8, plotting.LABEL_BOX), (fig.axes[3], 3, 1.0)]:
+        outlines = [p for p in ax.patches if not p.get_fill()]
+        assert len(outlines) == 1
+        box = outlines[0]
+        assert box.get_x() + box.get_width() / 2 == pytest.approx(label)
+        assert box.get_height() == pytest.approx(height)
+        assert ax.get_xticklabels()[label].get_fontweight() == "bold"
+    plt.close(fig)
+
+
+def test_confusion_matrix_counts_are_white_on_dark_cells_and_black_on_light_ones():
+    import matplotlib.pyplot as plt
+
+    C = np.array([[50, 16, 0], [1, 40, 2], [0, 15, 30]])
+    ax = plotting.plot_confusion_matrix(C)
+    color = {text.get_text(): text.get_color() for text in ax.texts}
+    assert color["16"] == color["15"] == "white"      # the darkest mistakes
+    assert color["1"] == color["2"] == color["0"] == "black"
+    assert color["50"] == "tab:green"                 # the diagonal
+    plt.close(ax.figure)
