@@ -3,18 +3,44 @@
 MNIST test accuracy says little about how a net reads *your* drawing: MNIST digits were written
 with a pen on paper by a few hundred people in the 1990s, then scanned. This script draws digits
 the way people draw them with a mouse or a finger on a 280 px pad: strokes in the order and
-direction people use, several styles per digit (a 1 with or without flag and base, an open or a
-closed 4, a 7 with or without a bar, a 9 with a straight or a curved tail, ...), each randomly
-varied in position, size, slant, rotation, aspect, pen width, shape (a smooth random warp) and hand
-wobble, then sampled like mouse events (integer pixels, uneven spacing). Seeded, so the file is
-reproducible:
+direction people use, many styles per digit (a 1 with or without flag and base, an open or a
+closed 4, a 7 with or without a bar, a 9 with a straight or a curled tail, ...), each randomly
+varied in shape (a smooth random warp), size, slant, rotation, aspect, pen width and hand wobble,
+then sampled like mouse events (integer pixels, uneven spacing).
+
+On top of that mild variation every digit gets one *variation* (stored with it, so an evaluation
+can break the accuracy down by it), the things that make real drawings hard to read:
+
+    plain       only the mild variation above
+    small       drawn 40-90 px tall, so the pen is thick for the digit
+    large       drawn up to the pad's edge (a pen end may be cut off by it)
+    off-centre  drawn in a corner or against an edge
+    tilted      turned by 12-25 degrees either way
+    wide        squashed flat (1.35-1.8x wider than usual)
+    narrow      drawn tall and thin (0.45-0.67x as wide)
+    sloppy      the shape itself off: parts too big or too small, lines bent (a stronger warp)
+    shaky       a trembling hand: jittery, zigzag mouse paths
+    fast        few mouse events: curves come out as polygons
+    ends        strokes that stop short of, or overshoot, where they should end; a flick at the end
+    gap         loops that do not close, strokes that do not quite meet
+    thin-pen    a 10-13 px pen
+    thick-pen   a 30-34 px pen
+    mixed       three of the above at once
+
+A quarter of the digits are also drawn in an unusual stroke order or direction (the picture is the
+same; what a pad sees while the digit is half-drawn is not). Each digit stays legible to a person:
+pens never get thicker than 0.3 of the digit's height, gaps stay small, tilts moderate, a 1's flag
+stays steep and a 7's bar long (``legible``). All 600 were looked at; render a grid and look again
+after any change. Seeded, each digit from its own random stream, so the file
+is reproducible and a change to one digit leaves the others alone:
 
     python benchmarks/make_drawn_digits.py                 # writes tests/data/drawn_digits.json
     python benchmarks/make_drawn_digits.py --png grid.png  # also renders every digit to look at
+    python benchmarks/make_drawn_digits.py --png g.png --sample 100   # or a random 100 of them
 
-The JSON holds ``{"format", "canvas_size", "seed", "digits": [{"label", "style", "pen_width",
-"strokes": [[[x, y], ...], ...]}, ...]}``, one digit per line. Evaluate a model on it with
-``benchmarks/drawn_accuracy.py``.
+The JSON holds ``{"format", "canvas_size", "seed", "digits": [{"label", "style", "variation",
+"pen_width", "strokes": [[[x, y], ...], ...]}, ...]}``, one digit per line. Evaluate a model on it
+with ``benchmarks/drawn_accuracy.py``.
 """
 from __future__ import annotations
 
@@ -28,6 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "data" / "drawn_digits.json"
 FORMAT = "scratchnn.drawn_digits/1"
 CANVAS = 280
+PER_DIGIT = 60
 
 
 # ------------------------------------------------------------------ stroke pieces (unit height)
@@ -58,28 +85,45 @@ def join(*parts):
     return np.concatenate(parts)
 
 
-# ------------------------------------------------------------------------------ the templates
-# Each style is a function of a uniform sampler u(a, b) (small shape variation within the style)
-# returning a list of strokes, in the order and direction people usually draw them.
+class Hand:
+    """What varies within a style: ``u(a, b)`` draws uniformly; ``u.close`` is how far (degrees) a
+    loop runs past its start (negative: it stops short, leaving a gap)."""
 
-def zero_ccw(u):      # from the top, anticlockwise, closing with a small overshoot or gap
-    return [arc(0.32, 0.5, 0.32, 0.5, -90 + u(-10, 20), -90 - 360 - u(-25, 35))]
+    def __init__(self, rng, close):
+        self.rng, self.close = rng, close
+
+    def __call__(self, a, b):
+        return self.rng.uniform(a, b)
+
+
+# ------------------------------------------------------------------------------ the templates
+# Each style is a function of a Hand u returning a list of strokes, in the order and direction
+# people usually draw them.
+
+def zero_ccw(u):      # from the top, anticlockwise
+    return [arc(0.32, 0.5, 0.32, 0.5, -90 + u(-10, 20), -90 - 360 - u.close)]
 
 
 def zero_cw(u):
-    return [arc(0.3, 0.5, 0.3, 0.5, -100 + u(-10, 10), 270 + u(-5, 30))]
+    return [arc(0.3, 0.5, 0.3, 0.5, -100 + u(-10, 10), 260 + u.close)]
 
 
 def zero_pointed(u):  # started at the top with a little kink, the way quick zeros look
-    return [join(line((0.32, 0.0), (0.26, 0.02)), arc(0.3, 0.52, 0.3, 0.48, -95, -440 + u(-10, 20)))]
+    return [join(line((0.32, 0.0), (0.26, 0.02)), arc(0.3, 0.52, 0.3, 0.48, -95, -455 - u.close))]
+
+
+def zero_double(u):   # round more than once, the second lap a little off the first
+    t = np.radians(np.linspace(-90, -90 - 360 - u(60, 200), 120))
+    r = np.linspace(1.0, u(0.82, 0.92), len(t))[:, None]
+    return [np.c_[0.32 + 0.32 * np.cos(t), 0.5 + 0.5 * np.sin(t)] * r + (1 - r) * [0.32, 0.5]]
 
 
 def one_stick(u):
     return [line((0.05 + u(0, 0.04), 0.0), (0.0, 1.0))]
 
 
-def flag(u, top):     # the short lead-in stroke of a European 1, rising to the top of the stem
-    length, angle = u(0.12, 0.35), np.radians(u(20, 60))
+def flag(u, top, length=(0.12, 0.35), angle=(20, 60)):   # the lead-in stroke of a European 1
+    length, angle = u(*length), np.radians(u(*angle))
     return (top[0] - length * np.cos(angle), top[1] + length * np.sin(angle))
 
 
@@ -91,6 +135,17 @@ def one_flag(u):
 def one_flag_base(u):
     top = (0.35, 0.0)
     return [line(flag(u, top), top, (0.35, 1.0)), line((0.35 - u(0.15, 0.3), 1.0), (0.35 + u(0.15, 0.3), 1.0))]
+
+
+def one_long_flag(u):   # a long, steep lead-in: still a 1, never a 7's flat bar
+    top = (0.4, 0.0)
+    return [line(flag(u, top, (0.28, 0.42), (42, 58)), top, (0.4 + u(-0.04, 0.02), 1.0))]
+
+
+def one_base(u):        # a stick on a base, no flag
+    x = u(0.25, 0.35)
+    return [line((x + u(0, 0.04), 0.0), (x, 1.0)),
+            line((x - u(0.15, 0.3), 1.0), (x + u(0.15, 0.3), 1.0 + u(-0.03, 0.03)))]
 
 
 def two_round(u):
@@ -111,6 +166,12 @@ def two_angular(u):   # a hook, then a straight diagonal and a sharp corner
                  line((0.6, 0.26), (0.02, 1.0), (0.68, 1.0)))]
 
 
+def two_z_crossed(u):  # a Z-like 2 with a rounded top corner, crossed in the middle
+    return [join(arc(0.3, 0.2, 0.22, 0.2, -165, -20), bezier((0.5, 0.12), (0.66, 0.2), (0.6, 0.3), (0.5, 0.4)),
+                 line((0.5, 0.4), (0.02, 1.0), (0.7 + u(-0.05, 0.05), 1.0))),
+            line((0.12 + u(-0.04, 0.04), 0.66 + u(-0.06, 0.04)), (0.5 + u(-0.05, 0.05), 0.62))]
+
+
 def three_round(u):    # two bumps in one stroke, the middle cusp pulled to the left
     mid = u(0.18, 0.3)
     return [join(arc(0.3, 0.24, 0.3, 0.24, -165, 85), line((0.32, 0.48), (mid, 0.5)),
@@ -119,6 +180,12 @@ def three_round(u):    # two bumps in one stroke, the middle cusp pulled to the 
 
 def three_flat_top(u):
     return [join(line((0.02, 0.0), (0.62, 0.0), (0.25, 0.4)), arc(0.3, 0.69, 0.33, 0.31, -100, 150 + u(-10, 10)))]
+
+
+def three_small_top(u):   # a small upper bump, a big lower one, the cusp a sharp point
+    r = u(0.15, 0.2)
+    return [join(arc(0.32, r, 0.24, r, -160, 90), line((0.32, 2 * r), (0.2, 2 * r + 0.02)),
+                 arc(0.3, 0.5 + r, 0.36, 0.5 - r, -100, 150 + u(-10, 10)))]
 
 
 def four_open(u):
@@ -134,6 +201,11 @@ def four_closed_one_stroke(u):   # up the stem, down the diagonal, across
     return [line((0.5, 1.0), (0.5, 0.0), (0.0, 0.66), (0.72, 0.64))]
 
 
+def four_open_one_stroke(u):     # down, across, up to the top of the stem, and back down over it
+    x = u(0.48, 0.56)
+    return [line((0.06, 0.0), (0.02, 0.6), (x, 0.6), (x + 0.02, 0.02 + u(0, 0.12)), (x, 1.0))]
+
+
 def five_two_strokes(u):
     return [join(line((0.1, 0.0), (0.06, 0.45)), arc(0.3, 0.7, 0.32, 0.29, -140, 155 + u(-10, 10))),
             line((0.1, 0.0), (0.66 + u(-0.05, 0.05), 0.0))]
@@ -143,13 +215,37 @@ def five_one_stroke(u):
     return [join(line((0.66, 0.0), (0.1, 0.0), (0.06, 0.45)), arc(0.3, 0.7, 0.32, 0.29, -140, 155 + u(-10, 10)))]
 
 
+def five_floating_bar(u):  # the bar added afterwards, not quite where the down stroke began
+    x, y = u(0.12, 0.22), u(-0.1, 0.0)
+    return [join(line((0.08, 0.02), (0.05, 0.45)), arc(0.3, 0.7, 0.32, 0.29, -140, 155 + u(-10, 10))),
+            line((x, y), (x + u(0.4, 0.55), y + u(-0.04, 0.02)))]
+
+
+def five_angular(u):    # drawn fast: the belly as three straight lines
+    return [join(line((0.08, 0.0), (0.05, 0.45), (0.45, 0.42 + u(-0.04, 0.04)), (0.64, 0.62), (0.58, 0.88),
+                      (0.3, 1.0), (0.0, 0.9 + u(-0.05, 0.05)))),
+            line((0.08, 0.0), (0.62 + u(-0.05, 0.05), 0.0))]
+
+
+def five_curly(u):   # a bar that droops at the end, a big belly ending in a curl back up
+    return [join(line((0.08, 0.0), (0.05, 0.42)), arc(0.3, 0.68, 0.33, 0.3, -140, 150),
+                 arc(0.09, 0.8, 0.08, 0.08, 40, 200 + u(-20, 20))),
+            join(line((0.08, 0.0), (0.6, -0.02)), arc(0.6, 0.06, 0.08, 0.08, -90, u(-30, 20)))]
+
+
 def six_curved(u):
     return [join(bezier((0.55, 0.0), (0.2, 0.1), (0.0, 0.45), (0.02, 0.72)),
-                 arc(0.3, 0.73, 0.28, 0.26, 180, -170 + u(-10, 20)))]
+                 arc(0.3, 0.73, 0.28, 0.26, 180, -180 - u.close))]
 
 
 def six_straight(u):
-    return [join(line((0.5, 0.0), (0.03, 0.68)), arc(0.3, 0.74, 0.28, 0.25, 175, -175 + u(-10, 20)))]
+    return [join(line((0.4, 0.0), (0.03, 0.68)), arc(0.3, 0.74, 0.28, 0.25, 175, -185 - u.close))]
+
+
+def six_small_loop(u):   # a long sweep down, a small loop at the bottom
+    r = u(0.16, 0.22)
+    return [join(bezier((0.5, 0.0), (0.15, 0.15), (0.0, 0.55), (0.04, 1 - r)),
+                 arc(0.04 + r, 1 - r, r, r, 180, -180 - u.close))]
 
 
 def seven_plain(u):
@@ -166,50 +262,107 @@ def seven_serif(u):   # a small tick down at the start, and a slightly curved st
                  bezier((0.68, 0.02), (0.5, 0.35), (0.35, 0.6), (0.3, 1.0)))]
 
 
+def seven_hooked(u):  # the top starts with a hook up out of the left, then the stem curves down
+    return [join(bezier((0.02, 0.2 + u(-0.04, 0.04)), (0.0, 0.05), (0.1, 0.0), (0.25, 0.02)),
+                 line((0.25, 0.02), (0.7, 0.0)),
+                 bezier((0.7, 0.0), (0.52, 0.3), (0.4, 0.65), (0.36 + u(-0.06, 0.06), 1.0)))]
+
+
+def seven_crossed(u):  # the European 7: a tick, the bar, a curved stem, crossed
+    return [join(line((0.02, 0.12), (0.04, 0.0), (0.7, 0.0)),
+                 bezier((0.7, 0.0), (0.55, 0.3), (0.42, 0.6), (0.38, 1.0))),
+            line((0.3 + u(-0.04, 0.02), 0.52 + u(-0.04, 0.04)), (0.74 + u(-0.06, 0.06), 0.5))]
+
+
 def eight_one_stroke(u):  # from the top right, round the top loop anticlockwise, cross, round the bottom
-    t = np.linspace(u(0.15, 0.4), 2 * np.pi + u(0.1, 0.4), 160)
+    t = np.linspace(u(0.15, 0.4), 2 * np.pi + np.radians(u.close) + u(0.0, 0.2), 160)
     x = 0.32 - 0.3 * np.sin(2 * t) * np.where(np.cos(t) > 0, 0.8, 1.0)
     y = ((1 - np.cos(t)) / 2) ** 1.15          # the crossing a little above the middle
     return [np.c_[x, y]]
 
 
 def eight_two_loops(u):
-    return [arc(0.34, 0.24, 0.24, 0.24, 0, -360 - u(0, 20)), arc(0.34, 0.72, 0.31, 0.27, -90, 270 + u(0, 20))]
+    return [arc(0.34, 0.24, 0.24, 0.24, 0, -360 - u.close), arc(0.34, 0.72, 0.31, 0.27, -90, 270 + u.close)]
+
+
+def eight_snowman(u):     # a small head on a big body, each loop drawn from the top
+    r = u(0.17, 0.22)
+    return [arc(0.34, r, 0.2, r, -90, -450 - u.close), arc(0.34, 0.5 + r, 0.33, 0.5 - r, -90, 270 + u.close)]
+
+
+def eight_stacked(u):     # two separate rings, one on the other, that barely touch
+    return [arc(0.34, 0.23, 0.25, 0.23, -90, -450 - u.close),
+            arc(0.34, 0.74, 0.3, 0.26 + u(-0.02, 0.02), -90, 270 + u.close)]
 
 
 def nine_straight(u):
-    return [join(arc(0.3, 0.27, 0.3, 0.27, 5, -355), line((0.6, 0.3), (0.58 + u(-0.04, 0.04), 1.0)))]
+    return [join(arc(0.3, 0.27, 0.3, 0.27, 5 + u.close, -355), line((0.6, 0.3), (0.58 + u(-0.04, 0.04), 1.0)))]
 
 
 def nine_curved(u):
-    return [join(arc(0.3, 0.27, 0.3, 0.27, 5, -355),
+    return [join(arc(0.3, 0.27, 0.3, 0.27, 5 + u.close, -355),
                  bezier((0.6, 0.3), (0.6, 0.7), (0.5, 0.95), (0.15 + u(-0.05, 0.1), 1.0)))]
 
 
 def nine_two_strokes(u):
-    return [arc(0.3, 0.27, 0.3, 0.27, -10, -370), line((0.6, 0.02 + u(0, 0.1)), (0.58, 1.0))]
+    return [arc(0.3, 0.27, 0.3, 0.27, -10, -370 - u.close), line((0.6, 0.02 + u(0, 0.1)), (0.58, 1.0))]
+
+
+def nine_small_loop(u):  # a small loop high up on a long stem, like a q
+    r = u(0.15, 0.19)
+    return [join(arc(0.25, r, 0.25, r, 5 + u.close, -355), line((0.5, r + 0.02), (0.48 + u(-0.04, 0.04), 1.0)))]
+
+
+def nine_angular(u):     # a pointed loop, drawn in three quick lines, closed at the top, and the stem
+    return [line((0.66, 0.03 + u(0, 0.03)), (0.15, 0.0), (0.0, 0.42), (0.6, 0.36), (0.61, -0.02),
+                 (0.56 + u(-0.04, 0.04), 1.0))]
+
+
+def nine_g(u):        # like a handwritten g: the tail curls round to the left and back up
+    return [join(arc(0.32, 0.26, 0.3, 0.26, 5 + u.close, -355),
+                 bezier((0.62, 0.28), (0.62, 0.8), (0.52, 1.0), (0.3, 1.0)),
+                 bezier((0.3, 1.0), (0.12, 1.0), (0.02, 0.92), (0.04 + u(0, 0.06), 0.8 + u(-0.04, 0.04))))]
 
 
 STYLES = {
-    0: [zero_ccw, zero_cw, zero_pointed],
-    1: [one_stick, one_flag, one_flag_base],
-    2: [two_round, two_loop, two_angular],
-    3: [three_round, three_flat_top],
-    4: [four_open, four_closed, four_closed_one_stroke],
-    5: [five_two_strokes, five_one_stroke],
-    6: [six_curved, six_straight],
-    7: [seven_plain, seven_bar, seven_serif],
-    8: [eight_one_stroke, eight_two_loops],
-    9: [nine_straight, nine_curved, nine_two_strokes],
+    0: [zero_ccw, zero_cw, zero_pointed, zero_double],
+    1: [one_stick, one_flag, one_flag_base, one_long_flag, one_base],
+    2: [two_round, two_loop, two_angular, two_z_crossed],
+    3: [three_round, three_flat_top, three_small_top],
+    4: [four_open, four_closed, four_closed_one_stroke, four_open_one_stroke],
+    5: [five_two_strokes, five_one_stroke, five_curly, five_floating_bar, five_angular],
+    6: [six_curved, six_straight, six_small_loop],
+    7: [seven_plain, seven_bar, seven_serif, seven_hooked, seven_crossed],
+    8: [eight_one_stroke, eight_two_loops, eight_snowman, eight_stacked],
+    9: [nine_straight, nine_curved, nine_two_strokes, nine_g, nine_small_loop, nine_angular],
 }
+
+# Styles with small loops or crossings, which a thick pen fills in: they get thinner pens.
+BUSY = [two_loop, two_z_crossed, six_small_loop, seven_crossed, *STYLES[8], nine_small_loop, nine_g]
+
+VARIATIONS = ["plain", "small", "large", "off-centre", "tilted", "wide", "narrow", "sloppy", "shaky", "fast",
+              "ends", "gap", "thin-pen", "thick-pen", "mixed"]
+# How often each comes up: mixed three times as often as the others (real drawings combine them).
+SLOTS = VARIATIONS + ["mixed", "mixed"]
+# What "mixed" may combine (any three): those that change one property each.
+MIXABLE = ["small", "large", "off-centre", "tilted", "wide", "narrow", "sloppy", "shaky", "fast", "ends", "gap",
+           "thin-pen", "thick-pen"]
+EXCLUSIVE = [{"small", "large"}, {"wide", "narrow"}, {"thin-pen", "thick-pen"}, {"large", "off-centre"},
+             {"small", "thick-pen"}, {"small", "narrow"}, {"wide", "tilted"}]   # a wide digit tilted lies down
 
 
 # ------------------------------------------------------------------------------ the variation
-def warp(strokes, rng, amount):
-    """A smooth random displacement of the plane: the same style, drawn by another hand."""
+def warp(strokes, rng, amount, strain):
+    """A smooth random displacement of the plane: the same style, drawn by another hand.
+
+    ``amount`` is the typical displacement (in digit heights); ``strain`` caps how much the warp
+    may stretch or bend any small piece (the slope of the displacement), so parts change size and
+    lines bend, but nothing folds over into another shape."""
     k = rng.normal(0, 2.5, (3, 2))
     phase = rng.uniform(0, 2 * np.pi, (3, 2))
     amp = rng.normal(0, amount, (3, 2))
+    slope = (np.hypot(*amp.T) * np.hypot(*k.T)).sum()
+    amp *= min(1.0, strain / slope) if slope else 1.0
 
     def d(P):
         out = np.zeros_like(P)
@@ -220,68 +373,218 @@ def warp(strokes, rng, amount):
     return [P + d(P) for P in strokes]
 
 
-def place(strokes, rng, pen_width, canvas=CANVAS):
-    """Random size, aspect, slant, rotation and position on the pad, in canvas pixels."""
+def arclength(S):
+    return np.r_[0, np.cumsum(np.hypot(*np.diff(S, axis=0).T))]
+
+
+def adjust_end(S, by):
+    """Extend the end of stroke ``S`` straight on by ``by`` digit heights, or cut it back if negative."""
+    s = arclength(S)
+    if by < 0:
+        keep = s <= s[-1] + by
+        return S[keep] if keep.sum() >= 2 else S[:2]
+    back = S[np.searchsorted(s, s[-1] - min(0.05, s[-1] / 3))]
+    d = S[-1] - back
+    d = d / (np.hypot(*d) or 1)
+    return np.r_[S, S[-1] + d * np.linspace(0, by, max(2, int(by * 60)))[1:, None]]
+
+
+def flick(S, rng):
+    """A little hook where the pen lifts: the hand turns while it is already leaving the pad."""
+    s = arclength(S)
+    back = S[np.searchsorted(s, s[-1] - min(0.05, s[-1] / 3))]
+    heading = np.arctan2(*(S[-1] - back)[::-1])
+    turn = np.radians(rng.choice([-1, 1]) * rng.uniform(50, 110))
+    t = np.linspace(0, 1, 8)[1:, None]
+    a = heading + turn * t
+    return np.r_[S, S[-1] + np.cumsum(np.c_[np.cos(a), np.sin(a)] * rng.uniform(0.05, 0.09) / 7, axis=0)]
+
+
+def place(strokes, rng, v, canvas=CANVAS):
+    """Size, aspect, slant, rotation (``v``: the variations): strokes in canvas pixels around (0, 0).
+
+    Also returns the ink's corners ``lo``, ``hi`` and the linear map ``M`` applied (template -> px)."""
     P = np.concatenate(strokes)
     lo, hi = P.min(0), P.max(0)
-    height = rng.uniform(110, 230)
-    aspect = np.exp(rng.uniform(-0.35, 0.3))
-    slant = rng.uniform(-0.2, 0.45)            # most people lean right
-    angle = np.radians(rng.uniform(-15, 15))
-    c, s = np.cos(angle), np.sin(angle)
-    out = []
-    for S in strokes:
-        x = (S[:, 0] - (lo[0] + hi[0]) / 2) * aspect
-        y = S[:, 1] - (lo[1] + hi[1]) / 2
-        x = x - slant * y
-        x, y = c * x - s * y, s * x + c * y
-        out.append(np.c_[x, y] * height / (hi[1] - lo[1]))
+    height = rng.uniform(40, 90) if "small" in v else rng.uniform(235, 270) if "large" in v else rng.uniform(110, 230)
+    aspect = np.exp(rng.uniform(0.3, 0.6) if "wide" in v else rng.uniform(-0.8, -0.4) if "narrow" in v
+                    else rng.uniform(-0.35, 0.3))
+    if "tilted" in v:
+        slant, angle = rng.uniform(-0.1, 0.15), rng.choice([-1, 1]) * rng.uniform(12, 25)
+    else:
+        slant, angle = rng.uniform(-0.2, 0.45), rng.uniform(-15, 15)   # most people lean right
+    c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+    M = height / (hi[1] - lo[1]) * np.array([[c, -s], [s, c]]) @ [[1, -slant], [0, 1]] @ [[aspect, 0], [0, 1]]
+    out = [(S - (lo + hi) / 2) @ M.T for S in strokes]
     P = np.concatenate(out)
     lo, hi = P.min(0), P.max(0)
-    if (hi - lo).max() > canvas - 30:           # too big for the pad after slant: shrink to fit
-        out = [S * (canvas - 30) / (hi - lo).max() for S in out]
-        P = np.concatenate(out)
-        lo, hi = P.min(0), P.max(0)
-    margin = pen_width / 2 + 3                 # keep the ink on the pad
-    offset = [rng.uniform(margin - lo[i], canvas - margin - hi[i]) for i in range(2)]
-    return [S + offset for S in out]
+    room = canvas - (4 if "large" in v else 30)
+    if (hi - lo).max() > room:                 # too big for the pad after slant: shrink to fit
+        shrink = room / (hi - lo).max()
+        out, lo, hi, M = [S * shrink for S in out], lo * shrink, hi * shrink, M * shrink
+    return out, lo, hi, M
 
 
-def sample_like_mouse(S, rng, spacing, wobble):
-    """Resample a dense stroke the way mouse events arrive: uneven steps, a shaky hand, whole pixels."""
-    seg = np.hypot(*np.diff(S, axis=0).T)
-    s = np.r_[0, np.cumsum(seg)]
+def angle_between(a, b):
+    return np.degrees(np.arccos(np.clip(a @ b / np.hypot(*a) / np.hypot(*b), -1, 1)))
+
+
+def legible(label, strokes, M):
+    """Rules for the digits a variation can make ambiguous (``strokes``: as drawn, before ``M`` placed them).
+
+    A 1's flag must run steeply down from the top, short, close to the stem; a 7's bar must stand
+    out from the stem, long enough; a 6 must not lie on its side (a leaning 6 drawn wide would).
+    Other digits pass (their variation keeps them legible)."""
+    S = strokes[0]
+    if label == 1 and S[0, 1] > S[:, 1].min() + 0.05:             # a 1 with a flag
+        corner = S[S[:, 1].argmin()]
+        flag, stem = (S[0] - corner) @ M.T, (S[-1] - corner) @ M.T
+        return (angle_between(flag, stem) <= 38 and np.hypot(*flag) <= 0.4 * np.hypot(*stem)
+                and flag[1] >= 0.35 * np.hypot(*flag))
+    if label == 7:
+        corner, bar_end = S[(S[:, 0] - S[:, 1]).argmax()], S[(S[:, 0] + S[:, 1]).argmin()]
+        bar, stem = (bar_end - corner) @ M.T, (S[-1] - corner) @ M.T
+        return angle_between(bar, stem) >= 50 and np.hypot(*bar) >= 0.4 * np.hypot(*stem)
+    if label == 6:
+        stem = (S[S[:, 0].argmin()] - S[0]) @ M.T        # from its top to the left of the loop
+        return angle_between(stem, np.array([0.0, 1.0])) <= 42
+    return True
+
+
+def position(strokes, lo, hi, rng, v, pen_width, canvas=CANVAS):
+    """Move the drawing onto the pad: anywhere, or against an edge or into a corner for 'off-centre'.
+
+    The ink may touch the pad's edge (a pen end cut off) for 'large' and 'off-centre' digits."""
+    margin = rng.uniform(0, pen_width / 2) if {"large", "off-centre"} & v else pen_width / 2 + 3
+    low, high = margin - lo, canvas - margin - hi       # the allowed offsets, per axis
+    offset = rng.uniform(low, np.maximum(low, high))
+    if "off-centre" in v:
+        sides = [(0, rng.integers(2)), (1, rng.integers(2))]
+        for axis, side in sides[:1 + rng.integers(2)]:    # one edge, or a corner
+            offset[axis] = [low, high][side][axis] + rng.uniform(0, 10) * (1 - 2 * side)
+    return [S + offset for S in strokes]
+
+
+def sample_like_mouse(S, rng, spacing, wobble, jitter=0.0):
+    """Resample a dense stroke the way mouse events arrive: uneven steps, a shaky hand, whole pixels.
+
+    ``wobble`` drifts the path slowly (a random walk tied down at both ends); ``jitter`` shakes each
+    event on its own, the zigzag of a trembling hand."""
+    s = arclength(S)
     steps = spacing * rng.uniform(0.5, 1.5, int(s[-1] / spacing * 2) + 2)
     at = np.r_[0, np.cumsum(steps)]
     at = np.r_[at[at < s[-1]], s[-1]]
     P = np.c_[np.interp(at, s, S[:, 0]), np.interp(at, s, S[:, 1])]
     shake = np.cumsum(rng.normal(0, wobble, P.shape), axis=0)
-    shake -= np.linspace(0, 1, len(P))[:, None] * shake[-1]    # a random walk tied down at both ends
-    P = np.rint(P + shake).astype(int)
+    shake -= np.linspace(0, 1, len(P))[:, None] * shake[-1]
+    P = np.rint(P + shake + rng.normal(0, jitter, P.shape)).astype(int)
     keep = np.r_[True, (np.diff(P, axis=0) != 0).any(1)]
     return P[keep]
 
 
-def make_digit(label, style, rng):
-    u = lambda a, b: rng.uniform(a, b)           # noqa: E731
-    strokes = warp(style(u), rng, amount=rng.uniform(0.0, 0.07))
-    pen_width = int(rng.integers(16, 29))
-    strokes = place(strokes, rng, pen_width)
-    spacing, wobble = rng.uniform(4, 11), rng.uniform(0.2, 1.5)
-    strokes = [sample_like_mouse(S, rng, spacing, wobble) for S in strokes]
-    strokes = [np.clip(S, 0, CANVAS - 1) for S in strokes]
-    return {"label": label, "style": style.__name__.replace("_", "-"), "pen_width": pen_width,
-            "strokes": [S.tolist() for S in strokes]}
+def thin(P, tolerance=0.6):
+    """Drop the events that lie (within ``tolerance`` px) on the line between their neighbours.
+
+    The pad draws straight segments between events, so this keeps the picture and halves the file."""
+    keep = np.ones(len(P), bool)
+    stack = [(0, len(P) - 1)]
+    while stack:                                   # Ramer-Douglas-Peucker
+        i, j = stack.pop()
+        if j <= i + 1:
+            continue
+        a, b = P[i], P[j]
+        d = b - a
+        n = np.hypot(*d)
+        Q = P[i + 1:j] - a
+        dist = np.abs(d[0] * Q[:, 1] - d[1] * Q[:, 0]) / n if n else np.hypot(*Q.T)
+        k = int(dist.argmax())
+        if dist[k] > tolerance:
+            stack += [(i, i + 1 + k), (i + 1 + k, j)]
+        else:
+            keep[i + 1:j] = False
+    return P[keep]
 
 
-def make_set(per_digit=30, seed=0):
-    rng = np.random.default_rng(seed)
+def pick_pen(rng, v, label, size, busy=False):
+    """A pen width in px: never thicker than 0.3 of the digit's height (0.22 for a ``busy`` style,
+    one with small loops or crossings) or half its width (except for a 1), so loops stay open."""
+    if "thin-pen" in v:
+        pen = rng.uniform(10, 13.99)
+    elif "thick-pen" in v:
+        pen = rng.uniform(30, 34.99)
+    elif "small" in v:
+        pen = 22 if rng.random() < 0.5 else rng.uniform(10, 24)
+    else:
+        pen = 22 if rng.random() < 0.4 else rng.uniform(14, 29)    # the pad's own pen, or another
+    width, height = size
+    cap = min((0.22 if busy else 0.3) * height, np.inf if label == 1 else 0.5 * width)
+    return int(max(10, min(pen, cap)))
+
+
+def choose_variations(variation, rng):
+    if variation != "mixed":
+        return {variation}
+    while True:
+        v = set(rng.choice(MIXABLE, 3, replace=False))
+        if not any(pair <= v for pair in EXCLUSIVE):
+            return v
+
+
+def make_digit(label, style, variation, rng):
+    v = choose_variations(variation, rng)
+    for _ in range(50):                            # redraw until the 1s, 6s and 7s are unmistakable
+        close = rng.uniform(-50, -18) if "gap" in v else rng.uniform(-8, 25)
+        template = style(Hand(rng, close))
+        if "sloppy" in v:
+            strokes = warp(template, rng, amount=rng.uniform(0.1, 0.15), strain=0.9)
+        else:
+            strokes = warp(template, rng, amount=rng.uniform(0.0, 0.07), strain=0.6)
+        if "ends" in v:
+            strokes = [adjust_end(S, rng.uniform(0.05, 0.14) if rng.random() < 0.5 else -rng.uniform(0.03, 0.08))
+                       for S in strokes]
+            strokes = [flick(S, rng) if rng.random() < 0.4 else S for S in strokes]
+        elif "gap" in v and len(strokes) > 1:      # strokes that should meet stop short of each other
+            strokes = [adjust_end(S[::-1], -rng.uniform(0.02, 0.06))[::-1] for S in strokes]
+        else:
+            strokes = [adjust_end(S, rng.uniform(-0.02, 0.03)) for S in strokes]
+        placed, lo, hi, M = place(strokes, rng, v)
+        if legible(label, strokes, M):
+            break
+    else:
+        raise RuntimeError(f"could not draw a legible {style.__name__} ({variation})")
+    strokes = placed
+    pen_width = pick_pen(rng, v, label, hi - lo, busy=style in BUSY)
+    strokes = position(strokes, lo, hi, rng, v, pen_width)
+    height = hi[1] - lo[1]
+    if "fast" in v:
+        spacing, wobble, jitter = np.clip(height * rng.uniform(0.08, 0.14), 12, 30), rng.uniform(0.2, 1.0), 0.0
+    elif "shaky" in v:                             # a tremor of a few px, less on a small digit
+        spacing, wobble, jitter = rng.uniform(3, 6), rng.uniform(1.0, 2.0), rng.uniform(0.8, 1.6)
+        wobble, jitter = wobble * min(1, height / 130), jitter * min(1, height / 130)
+    else:
+        spacing, wobble, jitter = rng.uniform(4, 11), rng.uniform(0.2, 1.2), 0.0
+    strokes = [np.clip(sample_like_mouse(S, rng, spacing, wobble, jitter), 0, CANVAS - 1) for S in strokes]
+    strokes = [thin(S) for S in strokes]
+    if rng.random() < 0.25:                        # an unusual order or direction: same picture
+        strokes = [S[::-1] if rng.random() < 0.5 else S for S in strokes]
+        strokes = [strokes[i] for i in rng.permutation(len(strokes))]
+    return {"label": label, "style": style.__name__.replace("_", "-"), "variation": variation,
+            "pen_width": pen_width, "strokes": [S.tolist() for S in strokes]}
+
+
+def make_set(per_digit=PER_DIGIT, seed=0):
+    """``per_digit`` digits of each label, styles taken in turn, variations spread as ``SLOTS`` says.
+
+    Digit ``i`` of label ``k`` draws from its own stream ``default_rng([seed, k, i])``."""
     digits = []
     for label, styles in STYLES.items():
+        order = np.random.default_rng([seed, label]).permutation(per_digit)
         for i in range(per_digit):
-            digits.append(make_digit(label, styles[i % len(styles)], rng))
-    order = rng.permutation(len(digits))
-    return [digits[i] for i in order]
+            variation = SLOTS[order[i] % len(SLOTS)]
+            rng = np.random.default_rng([seed, label, i])
+            digits.append(make_digit(label, styles[i % len(styles)], variation, rng))
+    shuffle = np.random.default_rng([seed, 10]).permutation(len(digits))
+    return [digits[i] for i in shuffle]
 
 
 def write(digits, path=OUT, seed=0):
@@ -293,38 +596,49 @@ def write(digits, path=OUT, seed=0):
     path.write_text(head + ', "digits": [\n' + ",\n".join(lines) + "\n]}\n")
 
 
-def render_grid(digits, path, ncols=20):
-    """All digits as one PNG (each rendered at the pad's size, ink dark on white, label below)."""
+def render_grid(digits, path, ncols=10, cell=100, mnist=False):
+    """Digits as one PNG (each at the pad's size, ink dark on white), label, style and variation below.
+
+    ``mnist=True`` adds, beside each, the 28x28 input a net gets from it (``strokes_to_mnist``)."""
     from PIL import Image, ImageDraw
 
-    from scratchnn.draw import render_strokes
+    from scratchnn.draw import render_strokes, strokes_to_mnist
 
-    cell = 70
+    width = cell * (2 if mnist else 1)
     nrows = -(-len(digits) // ncols)
-    sheet = Image.new("L", (ncols * cell, nrows * (cell + 12)), 255)
+    sheet = Image.new("L", (ncols * width, nrows * (cell + 24)), 255)
     pen = ImageDraw.Draw(sheet)
     for i, d in enumerate(digits):
         img = 255 - render_strokes(d["strokes"], CANVAS, d["pen_width"])
-        tile = Image.fromarray(img).resize((cell - 4, cell - 4), Image.Resampling.BOX)
-        x, y = (i % ncols) * cell, (i // ncols) * (cell + 12)
-        sheet.paste(tile, (x + 2, y + 2))
+        x, y = (i % ncols) * width, (i // ncols) * (cell + 24)
+        sheet.paste(Image.fromarray(img).resize((cell - 4, cell - 4), Image.Resampling.BOX), (x + 2, y + 2))
         pen.rectangle((x + 1, y + 1, x + cell - 2, y + cell - 2), outline=180)
-        pen.text((x + 4, y + cell - 2), f"{d['label']} {d['style']}", fill=0)
+        if mnist:
+            A = strokes_to_mnist(d["strokes"], CANVAS, d["pen_width"])
+            tile = Image.fromarray((255 - 255 * A).astype(np.uint8))
+            sheet.paste(tile.resize((cell - 4, cell - 4), Image.Resampling.NEAREST), (x + cell + 2, y + 2))
+        pen.text((x + 3, y + cell - 1), f"{d['label']} {d['style']}", fill=0)
+        pen.text((x + 3, y + cell + 10), d.get("variation", ""), fill=90)
     sheet.save(path)
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--per-digit", type=int, default=30)
+    p.add_argument("--per-digit", type=int, default=PER_DIGIT)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=str(OUT))
-    p.add_argument("--png", help="also render a grid of all digits to this PNG")
+    p.add_argument("--png", help="also render a grid of the digits to this PNG")
+    p.add_argument("--sample", type=int, help="render only this many digits, picked at random")
     args = p.parse_args(argv)
     digits = make_set(args.per_digit, args.seed)
     write(digits, args.out, args.seed)
     print(f"wrote {len(digits)} digits to {args.out} ({Path(args.out).stat().st_size / 1024:.0f} KiB)")
     if args.png:
-        render_grid(digits, args.png)
+        shown = digits
+        if args.sample:
+            pick = np.random.default_rng(args.seed).choice(len(digits), min(args.sample, len(digits)), replace=False)
+            shown = [digits[i] for i in sorted(pick)]
+        render_grid(shown, args.png)
         print(f"wrote {args.png}")
 
 
