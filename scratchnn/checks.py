@@ -25,6 +25,15 @@ def compare(name, mine, reference, rtol=1e-5, atol=1e-8):
     return close
 
 
+def is_solution(answer):
+    """True while ``answer`` is still the notebook's hidden solution (a function or class named ``*_solution``).
+
+    Checks by name, not identity: re-running the solution cell makes a new object, but its name
+    stays ``..._solution``, and a learner's own ``def`` or ``class`` never has that name.
+    """
+    return getattr(answer, "__name__", "").endswith("_solution")
+
+
 def check(label, ok, hint="", solution=False):
     """Print a verdict for an exercise: ``right`` or ``not yet`` with a hint. Returns ``ok``.
 

@@ -34,3 +34,17 @@ def test_check_close_tells_the_learner_when_the_answer_is_still_the_hidden_solut
 def test_a_wrong_hidden_solution_is_still_wrong(capsys):
     assert snn.checks.check("kappa", False, "Look again.", solution=True) is False
     assert capsys.readouterr().out == "❌ kappa: not yet. Look again.\n"
+
+
+def test_is_solution_goes_by_name_so_rerunning_the_solution_cell_cannot_fool_it():
+    def count_params_solution(sizes):
+        return 0
+
+    count_params = count_params_solution
+    assert snn.checks.is_solution(count_params)
+
+    def count_params(sizes):  # the learner's own
+        return 0
+
+    assert not snn.checks.is_solution(count_params)
+    assert not snn.checks.is_solution(lambda sizes: 0) and not snn.checks.is_solution(3.0)
