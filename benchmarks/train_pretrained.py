@@ -46,10 +46,12 @@ RECIPES = {
         "seed": 0,
     },
     "drawing": {
-        "description": "Trained on augmented MNIST (rotation, scale, shear, shift, stroke thickness) "
-                       "to read digits drawn on the pad.",
+        "description": "Trained on augmented MNIST (rotation, scale, aspect, shear, shift, stroke "
+                       "thickness) to read digits drawn on the pad.",
         "build": drawing_net,
-        "fit": {"epochs": 30, "batch_size": 128, "augment": Augment(),
+        "fit": {"epochs": 30, "batch_size": 128,
+                "augment": Augment(rotate=20, scale=(0.8, 1.15), shear=0.25, p_thicker=0.3, p_thinner=0.3,
+                                   aspect=1.35),
                 "optimizer": snn.Adam(lr=2e-3, weight_decay=0.02, schedule="cosine")},
         "seed": 0,
     },

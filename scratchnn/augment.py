@@ -14,8 +14,11 @@ from __future__ import annotations
 import numpy as np
 
 
-def random_affine(images, rng, rotate=15.0, scale=(0.85, 1.15), shift=2.0, shear=0.0):
-    """Rotate (degrees), scale, shear and shift each image ``(n, s, s)`` at random, bilinearly.
+def random_affine(images, rng, rotate=15.0, scale=(0.85, 1.15), shift=2.0, shear=0.0, aspect=1.0):
+    """Rotate (degrees), scale, stretch, shear and shift each image ``(n, s, s)`` at random, bilinearly.
+
+    ``aspect`` > 1 also stretches each image to a random width:height ratio between
+    ``1/aspect`` and ``aspect`` (drawn evenly on a log scale; area kept).
 
     Every output pixel looks up where it came from (the inverse map) and blends
     the four nearest input pixels; outside the image counts as background (0).
@@ -29,6 +32,9 @@ def random_affine(images, rng, rotate=15.0, scale=(0.85, 1.15), shift=2.0, shear
     # Inverse of "shear, rotate by theta, zoom", as a 2x2 matrix per image.
     cos, sin = np.cos(theta) / zoom, np.sin(theta) / zoom
     a, b, c, d = cos, sin, -sin, cos
+    if aspect != 1:  # undo the stretch x' = sqrt(r) x, y' = y / sqrt(r)
+        root = np.exp(rng.uniform(-np.log(aspect), np.log(aspect), n) / 2)
+        a, b, c, d = a / root, b / root, c * root, d * root
     a, b = a - k * c, b - k * d  # undo the shear x' = x + k y
     rows, cols = np.mgrid[0:s, 0:s].reshape(2, 1, -1) - centre
     xd, yd = cols - tx[:, None], rows - ty[:, None]
@@ -85,8 +91,9 @@ class Augment:
     up to 0.15, 30% thicker and 20% thinner strokes.
     """
 
-    def __init__(self, rotate=15.0, scale=(0.85, 1.15), shift=2.0, shear=0.15, p_thicker=0.3, p_thinner=0.2):
-        self.rotate, self.scale, self.shift, self.shear = rotate, scale, shift, shear
+    def __init__(self, rotate=15.0, scale=(0.85, 1.15), shift=2.0, shear=0.15, p_thicker=0.3, p_thinner=0.2,
+                 aspect=1.0):
+        self.rotate, self.scale, self.shift, self.shear, self.aspect = rotate, scale, shift, shear, aspect
         self.p_thicker, self.p_thinner = p_thicker, p_thinner
 
     def __call__(self, X, rng):
@@ -95,9 +102,10 @@ class Augment:
         if s * s != d:
             raise ValueError(f"Augment works on flattened square images, got rows of {d} values")
         images = random_thickness(X.reshape(n, s, s), rng, self.p_thicker, self.p_thinner)
-        out = random_affine(images, rng, self.rotate, self.scale, self.shift, self.shear)
+        out = random_affine(images, rng, self.rotate, self.scale, self.shift, self.shear, self.aspect)
         return np.clip(out, 0, 1, out=out).reshape(n, d)
 
     def __repr__(self):
         return (f"Augment(rotate={self.rotate}, scale={self.scale}, shift={self.shift}, shear={self.shear}, "
-                f"p_thicker={self.p_thicker}, p_thinner={self.p_thinner})")
+                f"p_thicker={self.p_thicker}, p_thinner={self.p_thinner}"
+                + (f", aspect={self.aspect})" if self.aspect != 1 else ")"))
