@@ -96,3 +96,14 @@ def test_fit_applies_augment_to_each_batch_and_rejects_non_callables(digits):
     assert seen == [32, 32, 32, 32]
     with pytest.raises(ValueError, match="augment must be a function"):
         net.fit(X, y, epochs=1, augment="yes")
+
+
+def test_aspect_stretches_width_against_height_keeping_area():
+    img = np.zeros((200, 28, 28), np.float32)
+    img[:, 9:19, 9:19] = 1  # a 10x10 square
+    out = random_affine(img, np.random.default_rng(0), rotate=0, scale=(1, 1), shift=0, aspect=2.0)
+    ink = out > 0.5
+    widths, heights = ink.any(axis=1).sum(axis=1), ink.any(axis=2).sum(axis=1)
+    ratio = widths / heights
+    assert ratio.max() > 1.5 and ratio.min() < 1 / 1.5
+    assert np.allclose(out.sum(axis=(1, 2)), 100, rtol=0.1)
