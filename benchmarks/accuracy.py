@@ -4,7 +4,7 @@
     python benchmarks/accuracy.py --quick    # one seed each
 
 1. The seed net 784-20-15-15-10 with ``fit``'s documented default recipe (Adam, lr 3e-3 with
-   cosine decay, 20 epochs, batch 64): test accuracy and seconds of training.
+   cosine decay, weight decay 0.05, 20 epochs, batch 64): test accuracy and seconds of training.
 2. A wider MLP, 784-256-128-10 (Adam with cosine decay and weight decay, light shift
    augmentation): test accuracy and seconds.
 3. Peak resident memory (``ru_maxrss``) of a fresh process that loads MNIST and trains the

@@ -37,6 +37,8 @@ Run `python -m scratchnn COMMAND --help` for a command's options."""
 # Learning rates that work for each optimizer on MNIST when --lr is not given.
 DEFAULT_LR = {"adam": 3e-3, "sgd": 0.1, "momentum": 0.05, "nesterov": 0.05}
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
+#: Weight decay per optimizer; adam's matches Net.fit's default recipe (decoupled, AdamW).
+DEFAULT_WD = {"adam": 0.05, "sgd": 0.0, "momentum": 0.0, "nesterov": 0.0}
 
 
 class Formatter(argparse.HelpFormatter):
@@ -132,8 +134,8 @@ def build_parser():
                        help="learning rate (default: " + ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items()) + ")")
     train.add_argument("--schedule", choices=("cosine", "constant"), default="cosine",
                        help="learning rate over the run: cosine decay to 0, or constant (default: cosine)")
-    train.add_argument("--weight-decay", type=_float(0, strict=False), default=0.0,
-                       metavar="WD", help="L2 penalty on the weights (default: 0)")
+    train.add_argument("--weight-decay", type=_float(0, strict=False), default=None, metavar="WD",
+                       help="shrinks the weights towards 0 each step (default: adam 0.05, as Net.fit, others 0)")
     train.add_argument("--seed", type=int, default=0, help="fixes initial weights and batch order (default: 0)")
     train.add_argument("--limit", type=_positive_int, default=None, metavar="N",
                        help="train on the first N training images only, for quick runs")
@@ -187,6 +189,8 @@ def cmd_train(args, argv):
     layers = [snn.InLayer(784), *(snn.Dense(n, args.activation) for n in args.hidden), snn.Dense(10, "softmax")]
     net = snn.Net(layers, cost_function=snn.CrossEntropyLoss, seed=args.seed)
     lr = DEFAULT_LR[args.optimizer] if args.lr is None else args.lr
+    if args.weight_decay is None:
+        args.weight_decay = DEFAULT_WD[args.optimizer]
     optimizer = {
         "adam": lambda: snn.Adam(lr=lr, weight_decay=args.weight_decay, schedule=args.schedule),
         "sgd": lambda: snn.SGD(lr=lr, weight_decay=args.weight_decay, schedule=args.schedule),

@@ -21,8 +21,8 @@ FORMAT = "scratchnn.Net/1"
 
 
 def default_optimizer():
-    """The documented default recipe of ``fit``: Adam, lr 3e-3, cosine decay to 0."""
-    return Adam(lr=3e-3, schedule="cosine")
+    """The documented default recipe of ``fit``: Adam, lr 3e-3 with cosine decay to 0, weight decay 0.05."""
+    return Adam(lr=3e-3, weight_decay=0.05, schedule="cosine")
 
 
 class Net:
@@ -95,28 +95,27 @@ class Net:
         which is most of the time it takes on a small net. Built with the net, so
         ``W1 = net.dense[0].W`` keeps seeing the trained weights; rebuilt only if
         a layer's array was replaced by hand (``layer.W = layer.W - ...``).
-        Returns ``(theta, grad, is_weight)``; ``is_weight`` is 1 on entries of
-        weight matrices, 0 on biases (weight decay applies to weights only).
+        Returns ``(theta, grad, weights)``: the weights come first, then the
+        biases, so ``theta[weights]`` is every weight (what weight decay shrinks).
         """
         flat = getattr(self, "_flat_arrays", None)
-        names = ("W", "b", "dW", "db")
         if flat is not None:
             theta, grad, _ = flat
-            if all(getattr(l, n).base is (grad if n.startswith("d") else theta) for l in self.dense for n in names):
+            if all(l.W.base is theta and l.b.base is theta and l.dW.base is grad and l.db.base is grad
+                   for l in self.dense):
                 return flat
-        params = self.params()
-        theta = np.concatenate([p.ravel() for p in params])
+        order = [(layer, "W") for layer in self.dense] + [(layer, "b") for layer in self.dense]
+        theta = np.concatenate([getattr(layer, name).ravel() for layer, name in order])
         grad = np.zeros_like(theta)
-        is_weight = np.concatenate([np.full(p.size, p.ndim > 1, dtype=self.dtype) for p in params])
         start = 0
-        for layer in self.dense:
-            for name in ("W", "b"):
-                shape = getattr(layer, name).shape
-                stop = start + int(np.prod(shape))
-                setattr(layer, name, theta[start:stop].reshape(shape))
-                setattr(layer, "d" + name, grad[start:stop].reshape(shape))
-                start = stop
-        self._flat_arrays = (theta, grad, is_weight)
+        for layer, name in order:
+            shape = getattr(layer, name).shape
+            stop = start + math.prod(shape)
+            setattr(layer, name, theta[start:stop].reshape(shape))
+            setattr(layer, "d" + name, grad[start:stop].reshape(shape))
+            start = stop
+        weights = slice(0, sum(layer.W.size for layer in self.dense))
+        self._flat_arrays = (theta, grad, weights)
         return self._flat_arrays
 
     def param_names(self):
@@ -173,8 +172,9 @@ class Net:
 
         The defaults are the recipe measured in ``benchmarks/accuracy.py``: 20
         epochs of batches of 64, Adam with lr 3e-3 decayed to 0 by a cosine
-        schedule (``optimizer=None``); the seed's 784-20-15-15-10 net reaches
-        about 96.3% MNIST test accuracy with it in a few seconds. ``optimizer`` may also be an
+        schedule and decoupled weight decay 0.05 (``optimizer=None``); the seed's
+        784-20-15-15-10 net reaches about 96.7% MNIST test accuracy with it in
+        under 5 seconds. ``optimizer`` may also be an
         instance (``Momentum(lr=0.05, nesterov=True)``) or a name (``"sgd"``;
         a name gets that optimizer's own defaults: ``"adam"`` is ``Adam(lr=1e-3)``
         with a constant rate, not the default recipe).
@@ -228,8 +228,8 @@ class Net:
         n = len(X)
         steps = math.ceil(n / batch_size)
         total = max(epochs * steps, 1)
-        theta, grad, is_weight = self._flat()
-        params, grads, decay = [theta], [grad], [is_weight]
+        theta, grad, weights = self._flat()
+        params, grads, decay = [theta], [grad], [weights]
         labels = Y.argmax(axis=1)
         for epoch in range(1, epochs + 1):
             saved = theta.copy()

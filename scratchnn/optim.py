@@ -54,22 +54,20 @@ class Optimizer:
     def step(self, params, grads, progress: float = 0.0, decay=None):
         """Update each array of ``params`` in place from the matching ``grads``.
 
-        ``decay`` says which arrays get weight decay: by default the 2-D ones. An
-        entry may also be an array of 0/1 factors, one per entry of the parameter
-        (``Net.fit`` passes its one flat parameter array with 1 on the weights).
+        ``decay`` says which arrays get weight decay: by default the 2-D ones
+        (weight matrices, not biases). An entry may also be a ``slice`` of its
+        array: ``Net.fit`` passes one flat array, weights first, and the slice
+        that holds the weights.
         """
         lr = self.current_lr(progress)
         if decay is None:
             decay = [p.ndim > 1 for p in params]
         for i, (p, g, d) in enumerate(zip(params, grads, decay)):
-            wd = None  # no decay; else a number, or an array of per-entry rates
-            if self.weight_decay and isinstance(d, np.ndarray):
-                wd = self.weight_decay * d
-            elif self.weight_decay and d:
-                wd = self.weight_decay
-            self.update(i, p, g, lr, wd)
+            where = d if isinstance(d, slice) else slice(None)
+            self.update(i, p, g, lr, self.weight_decay if d else 0.0, where)
 
-    def update(self, i, p, g, lr, wd):
+    def update(self, i, p, g, lr, wd, where):
+        """Update ``p`` from ``g``; weight decay ``wd`` (0 for none) applies to ``p[where]``."""
         raise NotImplementedError
 
     def reset(self):
@@ -93,9 +91,10 @@ class SGD(Optimizer):
     def __init__(self, lr: float = 0.1, weight_decay: float = 0.0, schedule="constant"):
         super().__init__(lr, weight_decay, schedule)
 
-    def update(self, i, p, g, lr, wd):
-        if wd is not None:
-            g = g + wd * p
+    def update(self, i, p, g, lr, wd, where):
+        if wd:
+            g = g.copy()
+            g[where] += wd * p[where]
         p -= lr * g
 
 
@@ -116,9 +115,10 @@ class Momentum(Optimizer):
         self.beta = float(beta)
         self.nesterov = bool(nesterov)
 
-    def update(self, i, p, g, lr, wd):
-        if wd is not None:
-            g = g + wd * p
+    def update(self, i, p, g, lr, wd, where):
+        if wd:
+            g = g.copy()
+            g[where] += wd * p[where]
         v = self.state.get(i)
         if v is None or v.shape != p.shape:
             v = self.state[i] = np.zeros_like(p)
@@ -153,7 +153,7 @@ class Adam(Optimizer):
         self.t += 1
         super().step(params, grads, progress, decay)
 
-    def update(self, i, p, g, lr, wd):
+    def update(self, i, p, g, lr, wd, where):
         state = self.state.get(i)
         if state is None or state[0].shape != p.shape:
             state = self.state[i] = (np.zeros_like(p), np.zeros_like(p), np.empty_like(p))
@@ -168,8 +168,8 @@ class Adam(Optimizer):
         # Fold both bias corrections into one scalar step size.
         step = lr * math.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
         eps = self.eps * math.sqrt(1 - b2 ** self.t)
-        if wd is not None:
-            p *= 1 - lr * wd
+        if wd:
+            p[where] *= 1 - lr * wd
         np.sqrt(v, out=tmp)
         tmp += eps
         np.divide(m, tmp, out=tmp)
