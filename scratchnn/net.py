@@ -91,8 +91,8 @@ class Net:
     def _flat(self):
         """All parameters as one flat array that the layers' ``W``, ``b`` are views of (and the same for grads).
 
-        The optimizer then updates one array per step instead of two per layer,
-        which is most of the time it takes on a small net. Built with the net, so
+        The optimizer then makes its dozen NumPy calls once per step instead of
+        once per array (8 arrays for the seed net). Built with the net, so
         ``W1 = net.dense[0].W`` keeps seeing the trained weights; rebuilt only if
         a layer's array was replaced by hand (``layer.W = layer.W - ...``).
         Returns ``(theta, grad, weights)``: the weights come first, then the
