@@ -35,3 +35,27 @@ def test_launch_on_a_busy_port_fails_with_voilas_exit_code(tmp_path):
         with open(tmp_path / "voila.log", "wb") as log, \
                 pytest.raises(RuntimeError, match="Voila exited with code"):
             app.launch(port=port, open_browser=False, wait=False, log=log)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("voila") is None, reason="needs voila")
+def test_draw_stopped_with_sigterm_takes_voila_down_too(tmp_path):
+    """`kill` (not just Ctrl-C) must not leave Voila, which has its own process group, behind."""
+    import signal
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    cli = subprocess.Popen([sys.executable, "-m", "scratchnn", "draw", "--no-browser"], cwd=tmp_path,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = cli.stdout.readline()
+        assert line.startswith("scratchnn drawing pad: http://127.0.0.1:"), line
+        url = line.split()[-1]
+        cli.send_signal(signal.SIGTERM)
+        assert cli.wait(timeout=30) == 0
+        with pytest.raises(urllib.error.URLError):
+            urllib.request.urlopen(url, timeout=5)
+    finally:
+        if cli.poll() is None:
+            cli.kill()

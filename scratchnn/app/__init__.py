@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -100,13 +101,28 @@ def launch(port=None, open_browser=True, *, ip="127.0.0.1", wait=True, timeout=6
     print(f"scratchnn drawing pad: {server.url}\n(Ctrl-C to stop)", flush=True)
     if open_browser:
         webbrowser.open(server.url)
+    # A `kill` (SIGTERM) stops Voila too, like Ctrl-C: Voila runs in its own process group, so
+    # without this it would outlive us.
+    previous = _on_sigterm(_raise_keyboard_interrupt)
     try:
         process.wait()
     except KeyboardInterrupt:
         print("stopping the drawing pad", flush=True)
     finally:
         server.stop()
+        _on_sigterm(previous)
     return server
+
+
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _on_sigterm(handler):
+    """Install ``handler`` for SIGTERM where that is possible (the main thread); return the old one."""
+    if handler is None or threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, handler)
 
 
 def _wait_until_serving(process, url, timeout):
