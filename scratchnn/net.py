@@ -148,15 +148,18 @@ class Net:
         _, Z, A = last.cache
         if not (isinstance(Y, np.ndarray) and Y.shape == A.shape and Y.dtype == A.dtype):
             Y = self.targets(Y, len(A), name="Y")
+        loss = self._loss(Z, A, Y)
         if self.fused:
-            loss = self.loss.forward_logits(Z, Y)
             dX = last.backward(dZ=self.loss.backward_logits(A, Y), need_dX=len(self.dense) > 1)
         else:
-            loss = self.loss.forward(A, Y)
             dX = last.backward(self.loss.backward(A, Y), need_dX=len(self.dense) > 1)
         for i in range(len(self.dense) - 2, -1, -1):
             dX = self.dense[i].backward(dX, need_dX=i > 0)
         return loss
+
+    def _loss(self, Z, A, Y):
+        """The mean loss of the last layer's output; from the logits ``Z`` (log-sum-exp) when fused."""
+        return self.loss.forward_logits(Z, Y) if self.fused else self.loss.forward(A, Y)
 
     def loss_and_grads(self, X, y):
         """One forward + backward pass on ``(X, y)``; return the loss. Gradients land in ``grads()``."""
@@ -297,10 +300,7 @@ class Net:
         for i in range(0, len(X), batch_size):
             Xb, Yb = X[i:i + batch_size], Y[i:i + batch_size]
             A = self.forward(Xb)
-            if self.fused:
-                loss_sum += self.loss.forward_logits(self.layers[-1].cache[1], Yb) * len(Xb)
-            else:
-                loss_sum += self.loss.forward(A, Yb) * len(Xb)
+            loss_sum += self._loss(self.layers[-1].cache[1], A, Yb) * len(Xb)
             correct += int(np.count_nonzero(A.argmax(1) == Yb.argmax(1)))
         return {"loss": loss_sum / len(X), "accuracy": correct / len(X)}
 
