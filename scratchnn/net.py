@@ -189,7 +189,7 @@ class Net:
         """
         X = self._inputs(X, name="X")
         Y = self.targets(y, len(X))
-        largest = float(np.abs(X).max())
+        largest = max(float(X.max()), -float(X.min()))  # no |X| copy of the whole data set
         if largest > 10:
             warnings.warn(f"X has values up to {largest:.4g}; nets train far better on inputs of about "
                           "[0, 1] or [-1, 1]: scale them (MNIST pixels: X / 255) or standardize them",
