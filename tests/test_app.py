@@ -59,3 +59,51 @@ def test_draw_stopped_with_sigterm_takes_voila_down_too(tmp_path):
     finally:
         if cli.poll() is None:
             cli.kill()
+
+
+def _processes_with(text):
+    """Pids of live processes whose command line contains ``text`` (Linux /proc)."""
+    from pathlib import Path
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if text in cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+                pids.append(int(cmdline.parent.name))
+        except OSError:  # the process ended while we looked
+            pass
+    return pids
+
+
+@pytest.mark.skipif(importlib.util.find_spec("voila") is None, reason="needs voila")
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc/self"), reason="needs Linux /proc")
+def test_draw_stopped_with_sigterm_while_voila_starts_leaves_nothing_behind(tmp_path):
+    """A `kill` that lands while Voila is still starting (before the address is printed)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    marker = f"--port={port}"
+    cli = subprocess.Popen([sys.executable, "-m", "scratchnn", "draw", "--no-browser", "--port", str(port)],
+                           cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not [p for p in _processes_with(marker) if p != cli.pid] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _processes_with(marker), "Voila did not start"
+        cli.send_signal(signal.SIGTERM)
+        assert cli.wait(timeout=30) == 130
+        assert "scratchnn drawing pad" not in cli.stdout.read()
+        assert [p for p in _processes_with(marker) if p != os.getpid()] == [], "Voila outlived the CLI"
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+        for pid in _processes_with(marker):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass

@@ -88,28 +88,32 @@ def launch(port=None, open_browser=True, *, ip="127.0.0.1", wait=True, timeout=6
     token = secrets.token_urlsafe(16)
     argv = [sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", "--theme=light",
             f"--Voila.ip={ip}", f"--port={port}", "--Voila.port_retries=0", f"--token={token}"]
-    process = subprocess.Popen(argv, stdout=log, stderr=None if log is None else subprocess.STDOUT, **_OWN_GROUP)
-    base = f"http://{ip}:{port}"
-    server = AppServer(process, f"{base}/?token={token}")
+    # Blocking (the command line), a `kill` (SIGTERM) stops Voila too, like Ctrl-C: Voila runs in
+    # its own process group, so it would outlive us. The handler goes in before Voila starts, so no
+    # moment of start-up or serving is left uncovered (whoever reads the URL may signal at once).
+    previous = _on_sigterm(_raise_keyboard_interrupt) if wait else None
     try:
-        _wait_until_serving(process, base + "/voila/static/favicon.ico", timeout)
-    except BaseException:
-        server.stop()
-        raise
-    if not wait:
-        return server
-    print(f"scratchnn drawing pad: {server.url}\n(Ctrl-C to stop)", flush=True)
-    if open_browser:
-        webbrowser.open(server.url)
-    # A `kill` (SIGTERM) stops Voila too, like Ctrl-C: Voila runs in its own process group, so
-    # without this it would outlive us.
-    previous = _on_sigterm(_raise_keyboard_interrupt)
-    try:
-        process.wait()
-    except KeyboardInterrupt:
-        print("stopping the drawing pad", flush=True)
+        process = subprocess.Popen(argv, stdout=log, stderr=None if log is None else subprocess.STDOUT,
+                                   **_OWN_GROUP)
+        base = f"http://{ip}:{port}"
+        server = AppServer(process, f"{base}/?token={token}")
+        try:
+            _wait_until_serving(process, base + "/voila/static/favicon.ico", timeout)
+        except BaseException:
+            server.stop()
+            raise
+        if not wait:
+            return server
+        try:
+            print(f"scratchnn drawing pad: {server.url}\n(Ctrl-C to stop)", flush=True)
+            if open_browser:
+                webbrowser.open(server.url)
+            process.wait()
+        except KeyboardInterrupt:
+            print("stopping the drawing pad", flush=True)
+        finally:
+            server.stop()
     finally:
-        server.stop()
         _on_sigterm(previous)
     return server
 
