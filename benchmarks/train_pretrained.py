@@ -83,10 +83,14 @@ def train(name, out_dir):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("names", nargs="*", default=list(RECIPES), choices=list(RECIPES))
+    # Checked below, not with choices=: Python 3.11's argparse rejects an empty list against choices.
+    ap.add_argument("names", nargs="*", metavar="name", help=f"models to train: {', '.join(RECIPES)} (default: all)")
     ap.add_argument("--out", default=PACKAGE_DIR, help="directory to write <name>.npz (default: the package)")
     args = ap.parse_args()
-    for name in args.names:
+    unknown = sorted(set(args.names) - set(RECIPES))
+    if unknown:
+        ap.error(f"unknown model {', '.join(unknown)}; choose from {', '.join(RECIPES)}")
+    for name in args.names or list(RECIPES):
         train(name, args.out)
 
 

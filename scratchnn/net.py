@@ -148,18 +148,15 @@ class Net:
         _, Z, A = last.cache
         if not (isinstance(Y, np.ndarray) and Y.shape == A.shape and Y.dtype == A.dtype):
             Y = self.targets(Y, len(A), name="Y")
-        loss = self._loss(Z, A, Y)
-        if self.fused:
+        if self.fused:  # softmax + cross-entropy: the loss from the probabilities A, the fused gradient
+            loss = self.loss.forward_softmax(A, Z, Y)
             dX = last.backward(dZ=self.loss.backward_logits(A, Y), need_dX=len(self.dense) > 1)
         else:
+            loss = self.loss.forward(A, Y)
             dX = last.backward(self.loss.backward(A, Y), need_dX=len(self.dense) > 1)
         for i in range(len(self.dense) - 2, -1, -1):
             dX = self.dense[i].backward(dX, need_dX=i > 0)
         return loss
-
-    def _loss(self, Z, A, Y):
-        """The mean loss of the last layer's output; from the logits ``Z`` (log-sum-exp) when fused."""
-        return self.loss.forward_logits(Z, Y) if self.fused else self.loss.forward(A, Y)
 
     def loss_and_grads(self, X, y):
         """One forward + backward pass on ``(X, y)``; return the loss. Gradients land in ``grads()``."""
@@ -234,13 +231,18 @@ class Net:
         theta, grad, weights = self._flat()
         params, grads, decay = [theta], [grad], [weights]
         labels = Y.argmax(axis=1)
+        # Rows of a small identity matrix instead of rows of Y: with one-hot targets (always, for
+        # class labels) that is the same Yb, read from 10 rows in cache instead of all of Y.
+        eye = np.eye(Y.shape[1], dtype=Y.dtype)
+        one_hot = np.array_equal(eye[labels], Y)
         for epoch in range(1, epochs + 1):
             saved = theta.copy()
             order = rng.permutation(n) if shuffle else np.arange(n)
             loss_sum = correct = 0.0
             for step in range(1, steps + 1):
                 idx = order[(step - 1) * batch_size: step * batch_size]
-                Xb, Yb = X[idx], Y[idx]
+                yb = labels[idx]
+                Xb, Yb = X[idx], (eye[yb] if one_hot else Y[idx])
                 if augment is not None:
                     Xb = augment(Xb, rng)
                 P = self.forward(Xb)
@@ -253,7 +255,7 @@ class Net:
                         f"loss became {loss} at epoch {epoch}, step {step} (lr={lr:.3g}); weights restored "
                         f"to the start of epoch {epoch}. Try a smaller learning rate.")
                 optimizer.step(params, grads, progress, decay)
-                batch_correct = int(np.count_nonzero(P.argmax(1) == labels[idx]))
+                batch_correct = int(np.count_nonzero(P.argmax(1) == yb))
                 loss_sum += loss * len(idx)
                 correct += batch_correct
                 call(callbacks, "on_step_end", epoch, step,
@@ -300,7 +302,11 @@ class Net:
         for i in range(0, len(X), batch_size):
             Xb, Yb = X[i:i + batch_size], Y[i:i + batch_size]
             A = self.forward(Xb)
-            loss_sum += self._loss(self.layers[-1].cache[1], A, Yb) * len(Xb)
+            if self.fused:  # from the logits Z by log-sum-exp: exactly the notebooks' formula
+                loss = self.loss.forward_logits(self.layers[-1].cache[1], Yb)
+            else:
+                loss = self.loss.forward(A, Yb)
+            loss_sum += loss * len(Xb)
             correct += int(np.count_nonzero(A.argmax(1) == Yb.argmax(1)))
         return {"loss": loss_sum / len(X), "accuracy": correct / len(X)}
 
@@ -326,7 +332,7 @@ class Net:
         if len(X) == 0:
             raise ValueError(f"{name} is empty: expected at least one row of {width} features, got shape {X.shape}")
         X = np.ascontiguousarray(X, dtype=self.dtype)
-        if not np.isfinite(X).all():
+        if not (np.isfinite(X.min()) and np.isfinite(X.max())):  # NaN or inf would show here; no |X|-sized mask
             bad = int(np.count_nonzero(~np.isfinite(X)))
             raise ValueError(f"{name} must be finite, got {bad} NaN/inf value(s)")
         return X

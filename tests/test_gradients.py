@@ -76,6 +76,22 @@ def test_log_softmax_is_finite_for_huge_logits():
     assert loss == pytest.approx(2000.0)
 
 
+@pytest.mark.parametrize("dtype,rel", [(np.float64, 1e-12), (np.float32, 1e-6)])
+def test_loss_from_the_softmax_equals_the_log_sum_exp_loss(dtype, rel, rng):
+    """``forward_softmax`` (what training uses each step) is ``forward_logits`` up to rounding."""
+    ce, sm = snn.CrossEntropyLoss(), snn.Softmax()
+    Z = (rng.standard_normal((6, 10)) * 4).astype(dtype)
+    one_hot = np.eye(10, dtype=dtype)[rng.integers(0, 10, 6)]
+    soft = rng.dirichlet(np.ones(10), size=6).astype(dtype)
+    for Y in (one_hot, soft):
+        assert ce.forward_softmax(sm.forward(Z), Z, Y) == pytest.approx(ce.forward_logits(Z, Y), rel=rel)
+    # A label whose probability underflowed to 0: log P is -inf, the loss still the finite value.
+    Z = np.array([[1000.0, 0.0, -1000.0]], dtype=dtype)
+    Y = np.array([[0.0, 0.0, 1.0]], dtype=dtype)
+    assert sm.forward(Z)[0, 2] == 0
+    assert ce.forward_softmax(sm.forward(Z), Z, Y) == pytest.approx(2000.0)
+
+
 @pytest.mark.parametrize("hidden,out,loss", list(itertools.product(ACTIVATIONS, ACTIVATIONS, LOSSES)),
                          ids=lambda x: x.__name__)
 def test_whole_net_gradients_every_combination(hidden, out, loss, rng):

@@ -278,6 +278,21 @@ def test_fit_trains_exactly_like_a_hand_written_loop(opt, mnist):
     assert all(np.array_equal(p, q) for p, q in zip(fitted.params(), looped.params()))
 
 
+def test_fit_with_soft_targets_trains_exactly_like_a_hand_written_loop(mnist):
+    """Rows that are not one-hot (label smoothing) are used as given, not turned into labels."""
+    (X, y), _ = mnist
+    X, Y = X[:256], np.eye(10)[y[:256]] * 0.9 + 0.01
+    fitted, looped = seed_net(), seed_net()
+    history = fitted.fit(X, Y, epochs=1, batch_size=64, optimizer="sgd", seed=0, shuffle=False)
+    optimizer, losses = snn.SGD(), []
+    with threadpool_limits(1, user_api="blas"):
+        for i in range(0, 256, 64):
+            losses.append(looped.loss_and_grads(X[i:i + 64], Y[i:i + 64]))
+            optimizer.step(looped.params(), looped.grads())
+    assert all(np.array_equal(p, q) for p, q in zip(fitted.params(), looped.params()))
+    assert history.step_loss == losses
+
+
 def test_backward_takes_int_labels_like_one_hot_rows(rng):
     net = seed_net(dtype=np.float64)
     X = rng.uniform(0, 1, (8, 784))
