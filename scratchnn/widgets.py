@@ -9,7 +9,9 @@ point to the stroke and to a Pillow image of the ink (``scratchnn.draw.Ink``). T
 back to the browser at most every ``ECHO_INTERVAL`` seconds (one ``stroke_lines`` message for all
 new points), and a prediction (crop, fit, centre, ``net.predict_proba``, one HTML message for the
 ten bars, one PNG for the preview) runs at most every ``throttle`` seconds while you draw, and
-always when the pen lifts (``mouse_up``, ``mouse_out``, ``touch_end``) or the pad is cleared. A
+always when the pen lifts (``mouse_up``, ``mouse_out``, ``touch_end``) or the pad is cleared. If
+the pen rests mid-stroke, no event comes to carry what the intervals held back, so a timer on the
+kernel's event loop sends it when they are over. A
 burst of thousands of queued events is therefore a few hundred microseconds of work per hundred
 events, not a queue of predictions. Strokes live in Python: pixels are never read back from the
 browser (``get_image_data`` is asynchronous and fails headless).
@@ -40,6 +42,7 @@ DOM hooks (stable, for browser tests and styling)
 """
 from __future__ import annotations
 
+import asyncio
 import html
 import io
 import math
@@ -66,8 +69,8 @@ class DrawingPad(Canvas):
     ``pad.strokes`` is the drawing as a list of strokes, each a list of ``(x, y)`` canvas pixels;
     ``pad.image()`` is what a net sees (28x28 float32, ``scratchnn.draw``'s preprocessing);
     ``pad.clear()`` wipes it. ``pad.observe_drawing(callback)`` calls ``callback(pad, final)`` while
-    you draw, at most every ``throttle`` seconds, and always with ``final=True`` when the pen lifts
-    or the pad is cleared. ``pad.draw_stroke(points)`` draws through the same event handlers the
+    you draw, at most every ``throttle`` seconds (and once more if the pen rests mid-stroke), and
+    always with ``final=True`` when the pen lifts or the pad is cleared. ``pad.draw_stroke(points)`` draws through the same event handlers the
     browser's mouse events go through (for tests and demos).
     """
 
@@ -86,6 +89,8 @@ class DrawingPad(Canvas):
         self._drawing = False
         self._echoed = 0                 # points of the current stroke already sent to the browser
         self._last_echo = self._last_notify = -math.inf
+        self._stale = False              # points added since the observers were last told
+        self._catch_up_timer = None      # a pending asyncio call of _catch_up (see there)
         self._observers = []
         self._image = None
         self.n_echoes = 0                # ink messages sent while drawing (not counting repaints)
@@ -166,15 +171,13 @@ class DrawingPad(Canvas):
         self._strokes.append([])
         self._echoed = 0
         self._add(x, y)
-        self._echo(force=False)
-        self._notify(final=False)
+        self._catch_up()
 
     def _pen_move(self, x, y):
         if not self._drawing:
             return                       # the mouse is only hovering
         if self._add(x, y):
-            self._echo(force=False)
-            self._notify(final=False)
+            self._catch_up()
 
     def _pen_up(self, x=None, y=None):
         if not self._drawing:
@@ -195,28 +198,66 @@ class DrawingPad(Canvas):
         stroke.append(p)
         self.ink.add_point(*p)
         self._image = None
+        self._stale = True
         return True
 
+    def _catch_up(self):
+        """While drawing: echo the new ink and tell the observers, each if its interval has passed.
+
+        What an interval holds back goes out with a later event, or, if none comes (the pen rests
+        mid-stroke), from a timer on the kernel's event loop when the interval is over. Without a
+        running loop (a plain script) there is no timer; lifting the pen still sends everything.
+        """
+        if not self._drawing:
+            return                       # the pen lifted first: _pen_up sent everything
+        waits = [w for w in (self._echo(force=False), self._notify(final=False) if self._stale else 0) if w > 0]
+        if not waits or not math.isfinite(min(waits)):
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        due = loop.time() + min(waits)
+        if self._catch_up_timer is not None:
+            if self._catch_up_timer.when() <= due:
+                return                   # the pending timer comes soon enough
+            self._catch_up_timer.cancel()
+        self._catch_up_timer = loop.call_at(due, self._on_catch_up_timer)
+
+    def _on_catch_up_timer(self):
+        self._catch_up_timer = None
+        self._catch_up()
+
     def _echo(self, force):
-        """Send the current stroke's new points to the browser, at most every ECHO_INTERVAL."""
+        """Send the current stroke's new points to the browser, at most every ECHO_INTERVAL.
+
+        Returns 0 when nothing is left to send, else the seconds until the interval allows it.
+        """
         stroke = self._strokes[-1] if self._strokes else []
         if self._echoed >= len(stroke):
-            return
+            return 0.0
         now = self.clock()
         if not force and now - self._last_echo < ECHO_INTERVAL:
-            return
+            return ECHO_INTERVAL - (now - self._last_echo)
         self._last_echo = now
         self._paint_stroke(stroke[max(0, self._echoed - 1):], dot=self._echoed == 0)
         self._echoed = len(stroke)
         self.n_echoes += 1
+        return 0.0
 
     def _notify(self, final):
+        """Call the observers (at most every ``throttle`` seconds unless ``final``).
+
+        Returns 0 when they were called, else the seconds until the throttle allows it.
+        """
         now = self.clock()
         if not final and now - self._last_notify < self.throttle:
-            return
+            return self.throttle - (now - self._last_notify)
         self._last_notify = now
+        self._stale = False
         for callback in list(self._observers):
             callback(self, final)
+        return 0.0
 
     # -------------------------------------------------------------- painting
     def _paint_stroke(self, points, dot):

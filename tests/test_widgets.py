@@ -4,6 +4,7 @@
 ipycanvas then dispatches on ``content["event"]``. ipywidgets logs exceptions raised in callbacks
 instead of raising them, so these tests check the pad's state and the log, not exceptions.
 """
+import asyncio
 import io
 import logging
 from html.parser import HTMLParser
@@ -140,6 +141,27 @@ def test_burst_with_a_stalled_clock_predicts_only_at_pen_down_and_pen_up(net):
     mouse_stroke(r.pad, zero(n=2000))                          # all at the same instant
     assert r.n_predictions - before == 2
     assert r.prediction == 0                                   # the final stroke always gets read
+
+
+def test_a_pen_resting_mid_stroke_still_gets_the_held_back_ink_and_prediction(net):
+    """No event comes while the pen rests, so a timer on the kernel's event loop sends what the
+    echo interval and the throttle held back. Lifted, the pen already sent everything."""
+    async def draw(lift):
+        r = DigitRecognizer(net, throttle=0.05)
+        mouse_stroke(r.pad, one(), end="mouse_up" if lift else "mouse_move")   # all within a few ms
+        held = r.n_predictions, r.pad.n_echoes, r.pad._echoed
+        await asyncio.sleep(0.4)                                 # the pen rests: no events
+        return r, held
+
+    r, (predictions, echoes, echoed) = asyncio.run(draw(lift=False))
+    assert r.pad.drawing and echoed < len(one())                 # the last points were held back...
+    assert r.n_predictions == predictions + 1 and r.pad.n_echoes == echoes + 1   # ...then sent, once
+    assert r.pad._echoed == len(r.pad.strokes[0])
+    assert np.allclose(r.probs, net.predict_proba(r.pad.image().reshape(1, -1))[0])
+    assert Tags(r.bars.value).having("scratchnn-bars")[0]["data-final"] == "0"
+
+    r, (predictions, echoes, _) = asyncio.run(draw(lift=True))
+    assert not r.pad.drawing and (r.n_predictions, r.pad.n_echoes) == (predictions, echoes)
 
 
 @pytest.mark.parametrize("content", [

@@ -366,19 +366,21 @@ class PadDriver:
         return [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in pts]
 
     # -- actions
-    def draw(self, strokes):
-        """Draw strokes given in pad units (0..1, y downwards) with real mouse moves.
+    def draw(self, strokes, lift: bool = True):
+        """Draw strokes given in pad units (0..1, y downwards) with real mouse moves; with
+        `lift=False` the button stays pressed at the end of the last stroke.
 
         Returns the strokes as drawn (densified, still in pad units) for `ink_fraction`."""
         box, drawn, mouse = self.box(), [], self.page.mouse
-        for stroke in strokes:
+        for i, stroke in enumerate(strokes):
             stroke = densify(stroke)
             pts = self.to_page(stroke, box)
             mouse.move(*pts[0])
             mouse.down()
             for p in pts[1:]:
                 mouse.move(*p)
-            mouse.up()
+            if lift or i < len(strokes) - 1:
+                mouse.up()
             drawn.append(stroke)
         return drawn
 
@@ -394,14 +396,18 @@ class PadDriver:
 
     # -- reading the bars
     def bars(self) -> dict:
-        """{'top': int|None, 'probs': [10 floats]} as the page shows it right now."""
+        """{'top': int|None, 'probs': [10 floats], 'final': bool} as the page shows it right now."""
         return self.page.evaluate(f"""([i]) => {{
             const b = document.querySelector('[data-scratchnn-driver="' + i + '"] {BARS}');
             const probs = Array(10).fill(null);
             b.querySelectorAll('[data-digit]').forEach(r => probs[+r.dataset.digit] = parseFloat(r.dataset.prob));
             const t = b.dataset.top;
-            return {{top: (t === undefined || t === '') ? null : +t, probs}};
+            return {{top: (t === undefined || t === '') ? null : +t, probs, final: b.dataset.final === '1'}};
         }}""", [self.index])
+
+    def preview(self) -> str:
+        """The `src` of the 28x28 preview image: what the net last read, as the page shows it."""
+        return self.root.locator(".scratchnn-preview").first.get_attribute("src")
 
     def wait_top(self, digit: int, timeout_ms: int = 15_000):
         """Wait until the bars name `digit` as the top class; on timeout say what they showed."""

@@ -54,6 +54,31 @@ def test_lab_clear_empties_the_pad_and_the_bars(lab):
     assert ink <= 0.02, f"Clear left {ink:.0%} of the old stroke on the canvas"
 
 
+def test_lab_a_pen_resting_mid_stroke_gets_its_answer_and_ink_before_it_lifts(lab):
+    """No event comes while the pen rests: the pad's timer must send the held-back ink and answer.
+
+    The answer shown while resting must be for the whole stroke: the same preview as after lifting
+    the pen (mouse-up at the same place adds no point, and the image widget gets a new blob URL
+    only when its bytes change). Without the timer it is the answer for the stroke as it was at
+    the last throttled update, which misses the end of the 7."""
+    page, pad = lab
+    pad.clear()
+    drawn = pad.draw(H.digit_strokes(7), lift=False)
+    try:
+        settled = pad.wait_settled()
+        bars, resting = pad.bars(), pad.preview()
+        assert settled, f"with the pen resting, the bars did not update after the last move; they show {bars}"
+        assert bars["top"] == 7 and not bars["final"], f"expected a not-final 7 while the pen is down: {bars}"
+        ink = pad.wait_ink(drawn, path=H.ARTIFACTS / "lab_pen_resting.png")
+        assert ink >= 0.9, f"with the pen resting only {ink:.0%} of the stroke is inked"
+    finally:
+        page.page.mouse.up()
+    pad.answer(7)
+    assert pad.bars()["final"]
+    assert pad.preview() == resting, "while the pen rested, the net read only part of the stroke"
+    assert page.js_errors() == []
+
+
 def test_lab_latency_from_last_mouse_move_to_new_answer(lab):
     """Printed, not asserted: milliseconds (page clock) from a stroke's last mouse move to the DOM
     mutation that shows the final answer, over 12 strokes. The test asserts only that every stroke
