@@ -5,6 +5,7 @@ ipycanvas then dispatches on ``content["event"]``. ipywidgets logs exceptions ra
 instead of raising them, so these tests check the pad's state and the log, not exceptions.
 """
 import asyncio
+import concurrent.futures
 import io
 import logging
 from html.parser import HTMLParser
@@ -153,14 +154,18 @@ def test_a_pen_resting_mid_stroke_still_gets_the_held_back_ink_and_prediction(ne
         await asyncio.sleep(0.4)                                 # the pen rests: no events
         return r, held
 
-    r, (predictions, echoes, echoed) = asyncio.run(draw(lift=False))
+    def run(coroutine):      # on a loop of its own: another test's loop may be running here
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, coroutine).result()
+
+    r, (predictions, echoes, echoed) = run(draw(lift=False))
     assert r.pad.drawing and echoed < len(one())                 # the last points were held back...
     assert r.n_predictions == predictions + 1 and r.pad.n_echoes == echoes + 1   # ...then sent, once
     assert r.pad._echoed == len(r.pad.strokes[0])
     assert np.allclose(r.probs, net.predict_proba(r.pad.image().reshape(1, -1))[0])
     assert Tags(r.bars.value).having("scratchnn-bars")[0]["data-final"] == "0"
 
-    r, (predictions, echoes, _) = asyncio.run(draw(lift=True))
+    r, (predictions, echoes, _) = run(draw(lift=True))
     assert not r.pad.drawing and (r.n_predictions, r.pad.n_echoes) == (predictions, echoes)
 
 
