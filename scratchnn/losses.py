@@ -45,11 +45,12 @@ class MSELoss(Loss):
 class CrossEntropyLoss(Loss):
     """Cross-entropy ``L = -(1/N) sum_i sum_k Y_ik log P_ik`` for probabilities ``P``.
 
-    After a softmax layer the net never calls ``forward``/``backward`` here: it uses
-    ``forward_logits`` (log-softmax via log-sum-exp, finite for any logits) and the
-    fused gradient ``backward_logits`` = ``(P - Y) / N``, which is what the chain
-    rule through softmax and log collapses to. After any other activation (e.g.
-    sigmoid outputs) the plain formulas are used, with ``P`` clipped away from 0.
+    After a softmax layer the net never calls ``forward``/``backward`` here: its gradient is
+    the fused ``backward_logits`` = ``(P - Y) / N``, which is what the chain rule through
+    softmax and log collapses to; its loss is ``forward_logits`` (log-softmax via
+    log-sum-exp, finite for any logits) in ``evaluate``, and the cheaper
+    ``forward_softmax`` in each training step. After any other activation (e.g. sigmoid
+    outputs) the plain formulas are used, with ``P`` clipped away from 0.
     """
 
     name = "cross_entropy"
