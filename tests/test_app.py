@@ -107,3 +107,18 @@ def test_draw_stopped_with_sigterm_while_voila_starts_leaves_nothing_behind(tmp_
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+@pytest.mark.skipif(importlib.util.find_spec("voila") is None, reason="needs voila")
+def test_the_app_allows_only_installed_lab_extensions_and_voila_json_allows_the_same():
+    """The allowlist keeps other extensions (e.g. Notebook 7's, which fails in Voila) off the page;
+    a renamed extension in it would leave the pad blank, so check each one is installed."""
+    from pathlib import Path
+
+    from jupyterlab_server.config import get_federated_extensions
+    from voila.utils import get_voila_labextensions_path
+
+    installed = get_federated_extensions(get_voila_labextensions_path())
+    assert set(app.LAB_EXTENSIONS) <= set(installed), sorted(installed)
+    repo_config = json.loads((Path(__file__).parents[1] / "voila.json").read_text())
+    assert tuple(repo_config["VoilaConfiguration"]["extension_allowlist"]) == app.LAB_EXTENSIONS

@@ -27,6 +27,12 @@ from pathlib import Path
 NOTEBOOK = Path(str(resources.files(__name__).joinpath("draw.ipynb")))
 
 
+#: The only JupyterLab extensions the app page loads: Voila's widget manager, the widgets' shared
+#: modules and the canvas. Others installed next to them are not needed, and some fail in Voila
+#: (Notebook 7's lab-extension logs "The getter for the shared module is not a function").
+LAB_EXTENSIONS = ("@voila-dashboards/widgets-manager8", "@jupyter-widgets/jupyterlab-manager", "ipycanvas")
+
+
 def _free_port(ip):
     with socket.socket() as s:
         s.bind((ip, 0))
@@ -87,7 +93,8 @@ def launch(port=None, open_browser=True, *, ip="127.0.0.1", wait=True, timeout=6
     port = _free_port(ip) if port is None else int(port)
     token = secrets.token_urlsafe(16)
     argv = [sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", "--theme=light",
-            f"--Voila.ip={ip}", f"--port={port}", "--Voila.port_retries=0", f"--token={token}"]
+            f"--Voila.ip={ip}", f"--port={port}", "--Voila.port_retries=0", f"--token={token}",
+            f"--VoilaConfiguration.extension_allowlist={list(LAB_EXTENSIONS)!r}"]
     # Blocking (the command line), a `kill` (SIGTERM) stops Voila too, like Ctrl-C: Voila runs in
     # its own process group, so it would outlive us. The handler goes in before Voila starts, so no
     # moment of start-up or serving is left uncovered (whoever reads the URL may signal at once).

@@ -166,16 +166,28 @@ def _descendants(pid):
     return out
 
 
-def start_jupyterlab(root: Path) -> Server:
-    """JupyterLab serving `root` on 127.0.0.1 with a random token; `server.token` is set."""
+# The two Jupyter front ends learners use: how to start each, and where it opens a notebook.
+FRONTENDS = {
+    "jupyterlab": ("jupyterlab", "--LabApp.expose_app_in_browser=True", "/lab/tree/"),
+    "notebook7": ("notebook", "--JupyterNotebookApp.expose_app_in_browser=True", "/notebooks/"),
+}
+
+
+def start_jupyterlab(root: Path, frontend: str = "jupyterlab") -> Server:
+    """JupyterLab (or Notebook 7, `frontend="notebook7"`) serving `root` on 127.0.0.1 with a random
+    token; `server.token` and `server.notebook_path` (the URL prefix of a notebook) are set."""
+    module, expose, notebook_path = FRONTENDS[frontend]
     port, token = free_port(), secrets.token_hex(16)
-    argv = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+    # Voila's server extension (/voila/render/...) gets the repo's voila.json settings, which
+    # `voila notebooks/...` reads from the repo root.
+    allow = json.loads((REPO / "voila.json").read_text())["VoilaConfiguration"]["extension_allowlist"]
+    argv = [sys.executable, "-m", module, "--no-browser", "--allow-root",
             "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-            "--LabApp.expose_app_in_browser=True"]
-    server = Server(argv, env=quiet_jupyter_env(root), cwd=root, log_path=root / "jupyterlab.log",
+            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", expose,
+            f"--VoilaConfiguration.extension_allowlist={allow!r}"]
+    server = Server(argv, env=quiet_jupyter_env(root), cwd=root, log_path=root / f"{frontend}.log",
                     url=f"http://127.0.0.1:{port}", ready_path="/api/status?token=" + token)
-    server.token = token
+    server.token, server.notebook_path = token, notebook_path
     return server
 
 
@@ -231,10 +243,11 @@ class BrowserPage:
 # --------------------------------------------------------------------------- JupyterLab page
 
 def open_and_run_in_lab(page, server: Server, rel_path: str, timeout_ms: int = 90_000):
-    """Open a notebook in JupyterLab, run all cells, and wait until its kernel is idle again.
+    """Open a notebook in JupyterLab (or Notebook 7), run all cells, and wait until its kernel is
+    idle again.
 
     Fails with the exception's text if a cell raised (JupyterLab then skips the cells after it)."""
-    page.goto(f"{server.url}/lab/tree/{rel_path}?token={server.token}&reset")
+    page.goto(f"{server.url}{server.notebook_path}{rel_path}?token={server.token}&reset")
     wait_lab_notebook_ready(page, timeout_ms)
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_function(f"() => ({LAB_CELL_ERROR_JS})() || document.querySelector('{PAD}')",

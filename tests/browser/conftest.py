@@ -18,7 +18,7 @@ import browser_harness as H
 def _missing_pieces():
     missing = []
     for module, hint in [("playwright", "pip install playwright"), ("jupyterlab", "pip install jupyterlab"),
-                         ("voila", "pip install voila")]:
+                         ("notebook", "pip install notebook"), ("voila", "pip install voila")]:
         if importlib.util.find_spec(module) is None:
             missing.append(f"{module} ({hint})")
     if not os.access(H.CHROMIUM, os.X_OK):
