@@ -11,9 +11,8 @@ new points), and a prediction (crop, fit, centre, ``net.predict_proba``, one HTM
 ten bars, one PNG for the preview) runs at most every ``throttle`` seconds while you draw, and
 always when the pen lifts (``mouse_up``, ``mouse_out``, ``touch_end``) or the pad is cleared. If
 the pen rests mid-stroke, no event comes to carry what the intervals held back, so a timer on the
-kernel's event loop sends it when they are over. A
-burst of thousands of queued events is therefore a few hundred microseconds of work per hundred
-events, not a queue of predictions. Strokes live in Python: pixels are never read back from the
+kernel's event loop sends it when they are over. A burst of thousands of queued events is
+therefore a few hundred microseconds of work per hundred events, not a queue of predictions. Strokes live in Python: pixels are never read back from the
 browser (``get_image_data`` is asynchronous and fails headless).
 
 After a page reload (or when Voila first shows the page) ipycanvas forgets which canvas the browser
@@ -70,8 +69,9 @@ class DrawingPad(Canvas):
     ``pad.image()`` is what a net sees (28x28 float32, ``scratchnn.draw``'s preprocessing);
     ``pad.clear()`` wipes it. ``pad.observe_drawing(callback)`` calls ``callback(pad, final)`` while
     you draw, at most every ``throttle`` seconds (and once more if the pen rests mid-stroke), and
-    always with ``final=True`` when the pen lifts or the pad is cleared. ``pad.draw_stroke(points)`` draws through the same event handlers the
-    browser's mouse events go through (for tests and demos).
+    always with ``final=True`` when the pen lifts or the pad is cleared. ``pad.draw_stroke(points)``
+    draws through the same event handlers the browser's mouse events go through (for tests and
+    demos).
     """
 
     def __init__(self, size=CANVAS_SIZE, pen_width=PEN_WIDTH, throttle=THROTTLE, **kwargs):
