@@ -12,8 +12,9 @@ ten bars, one PNG for the preview) runs at most every ``throttle`` seconds while
 always when the pen lifts (``mouse_up``, ``mouse_out``, ``touch_end``) or the pad is cleared. If
 the pen rests mid-stroke, no event comes to carry what the intervals held back, so a timer on the
 kernel's event loop sends it when they are over. A burst of thousands of queued events is
-therefore a few hundred microseconds of work per hundred events, not a queue of predictions. Strokes live in Python: pixels are never read back from the
-browser (``get_image_data`` is asynchronous and fails headless).
+therefore a few hundred microseconds of work per hundred events, not a queue of predictions.
+Strokes live in Python: pixels are never read back from the browser (``get_image_data`` is
+asynchronous and fails headless).
 
 After a page reload (or when Voila first shows the page) ipycanvas forgets which canvas the browser
 is drawing on (ipycanvas issue 322), so the pad's ``on_client_ready`` handler resets ipycanvas's
