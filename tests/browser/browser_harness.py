@@ -178,13 +178,12 @@ def start_jupyterlab(root: Path, frontend: str = "jupyterlab") -> Server:
     token; `server.token` and `server.notebook_path` (the URL prefix of a notebook) are set."""
     module, expose, notebook_path = FRONTENDS[frontend]
     port, token = free_port(), secrets.token_hex(16)
-    # Voila's server extension (/voila/render/...) gets the repo's voila.json settings, which
-    # `voila notebooks/...` reads from the repo root.
-    allow = json.loads((REPO / "voila.json").read_text())["VoilaConfiguration"]["extension_allowlist"]
+    # Voila's server extension (/voila/render/...) reads voila.json from the server's working
+    # directory, as it does when JupyterLab (or Binder) runs from the repository's folder.
+    shutil.copy2(REPO / "voila.json", root / "voila.json")
     argv = [sys.executable, "-m", module, "--no-browser", "--allow-root",
             "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", expose,
-            f"--VoilaConfiguration.extension_allowlist={allow!r}"]
+            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", expose]
     server = Server(argv, env=quiet_jupyter_env(root), cwd=root, log_path=root / f"{frontend}.log",
                     url=f"http://127.0.0.1:{port}", ready_path="/api/status?token=" + token)
     server.token, server.notebook_path = token, notebook_path
