@@ -184,13 +184,8 @@ class Net:
         training stops with ``FloatingPointError`` and the weights from the start
         of that epoch are restored.
         """
-        X = self._inputs(X, name="X")
+        X = self._inputs(X, name="X", warn_scale=True)
         Y = self.targets(y, len(X))
-        largest = max(float(X.max()), -float(X.min()))  # no |X| copy of the whole data set
-        if largest > 10:
-            warnings.warn(f"X has values up to {largest:.4g}; nets train far better on inputs of about "
-                          "[0, 1] or [-1, 1]: scale them (MNIST pixels: X / 255) or standardize them",
-                          UserWarning, stacklevel=2)
         epochs = _count(epochs, "epochs", minimum=0)
         batch_size = _count(batch_size, "batch_size", minimum=1)
         optimizer = default_optimizer() if optimizer is None else get_optimizer(optimizer)
@@ -311,8 +306,11 @@ class Net:
         return {"loss": loss_sum / len(X), "accuracy": correct / len(X)}
 
     # ------------------------------------------------------------- validation
-    def _inputs(self, X, name="X", allow_1d=False):
-        """``X`` as a C-contiguous 2-D array of the net's dtype, or a ValueError saying why not."""
+    def _inputs(self, X, name="X", allow_1d=False, warn_scale=False):
+        """``X`` as a C-contiguous 2-D array of the net's dtype, or a ValueError saying why not.
+
+        ``warn_scale=True`` (``fit``) also warns, at the caller of ``fit``, when ``X`` looks unscaled.
+        """
         X = np.asarray(X)
         width = self.n_inputs
         if X.dtype == object or not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)
@@ -332,9 +330,14 @@ class Net:
         if len(X) == 0:
             raise ValueError(f"{name} is empty: expected at least one row of {width} features, got shape {X.shape}")
         X = np.ascontiguousarray(X, dtype=self.dtype)
-        if not (np.isfinite(X.min()) and np.isfinite(X.max())):  # NaN or inf would show here; no |X|-sized mask
+        lo, hi = float(X.min()), float(X.max())  # NaN or inf would show here; no |X|-sized mask
+        if not (math.isfinite(lo) and math.isfinite(hi)):
             bad = int(np.count_nonzero(~np.isfinite(X)))
             raise ValueError(f"{name} must be finite, got {bad} NaN/inf value(s)")
+        if warn_scale and max(hi, -lo) > 10:
+            warnings.warn(f"{name} has values up to {max(hi, -lo):.4g}; nets train far better on inputs of "
+                          "about [0, 1] or [-1, 1]: scale them (MNIST pixels: X / 255) or standardize them",
+                          UserWarning, stacklevel=3)
         return X
 
     def targets(self, y, n, name="y"):
