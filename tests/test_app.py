@@ -38,8 +38,10 @@ def test_launch_on_a_busy_port_fails_with_voilas_exit_code(tmp_path):
 
 
 @pytest.mark.skipif(importlib.util.find_spec("voila") is None, reason="needs voila")
-def test_draw_stopped_with_sigterm_takes_voila_down_too(tmp_path):
-    """`kill` (not just Ctrl-C) must not leave Voila, which has its own process group, behind."""
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_draw_stopped_with_sigterm_takes_voila_down_too(tmp_path, signame):
+    """`kill` (SIGTERM) or a closed terminal (SIGHUP), not just Ctrl-C, must not leave Voila, which
+    has its own process group, behind."""
     import signal
     import subprocess
     import sys
@@ -52,7 +54,7 @@ def test_draw_stopped_with_sigterm_takes_voila_down_too(tmp_path):
         line = cli.stdout.readline()
         assert line.startswith("scratchnn drawing pad: http://127.0.0.1:"), line
         url = line.split()[-1]
-        cli.send_signal(signal.SIGTERM)
+        cli.send_signal(getattr(signal, signame))
         assert cli.wait(timeout=30) == 0
         with pytest.raises(urllib.error.URLError):
             urllib.request.urlopen(url, timeout=5)

@@ -94,11 +94,12 @@ def launch(port=None, open_browser=True, *, ip="127.0.0.1", wait=True, timeout=6
     token = secrets.token_urlsafe(16)
     argv = [sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", "--theme=light",
             f"--Voila.ip={ip}", f"--port={port}", "--Voila.port_retries=0", f"--token={token}",
-            f"--VoilaConfiguration.extension_allowlist={list(LAB_EXTENSIONS)!r}"]
-    # Blocking (the command line), a `kill` (SIGTERM) stops Voila too, like Ctrl-C: Voila runs in
-    # its own process group, so it would outlive us. The handler goes in before Voila starts, so no
-    # moment of start-up or serving is left uncovered (whoever reads the URL may signal at once).
-    previous = _on_sigterm(_raise_keyboard_interrupt) if wait else None
+            *(f"--VoilaConfiguration.extension_allowlist={name}" for name in LAB_EXTENSIONS)]
+    # Blocking (the command line), a `kill` (SIGTERM) or a closed terminal (SIGHUP) stops Voila
+    # too, like Ctrl-C: Voila runs in its own process group, so it would outlive us. The handlers go
+    # in before Voila starts, so no moment of start-up or serving is left uncovered (whoever reads
+    # the URL may signal at once).
+    previous = _on_stop_signals(_raise_keyboard_interrupt) if wait else {}
     try:
         process = subprocess.Popen(argv, stdout=log, stderr=None if log is None else subprocess.STDOUT,
                                    **_OWN_GROUP)
@@ -121,7 +122,7 @@ def launch(port=None, open_browser=True, *, ip="127.0.0.1", wait=True, timeout=6
         finally:
             server.stop()
     finally:
-        _on_sigterm(previous)
+        _restore_signals(previous)
     return server
 
 
@@ -129,11 +130,21 @@ def _raise_keyboard_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def _on_sigterm(handler):
-    """Install ``handler`` for SIGTERM where that is possible (the main thread); return the old one."""
-    if handler is None or threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, handler)
+#: The signals that stop the blocking command line like Ctrl-C does (SIGHUP: the terminal closed).
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _on_stop_signals(handler):
+    """Install ``handler`` for STOP_SIGNALS where that is possible (the main thread); return the old ones."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS}
+
+
+def _restore_signals(previous):
+    for signum, handler in previous.items():
+        if handler is not None:      # None: the old handler was not set from Python
+            signal.signal(signum, handler)
 
 
 def _wait_until_serving(process, url, timeout):
