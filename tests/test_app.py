@@ -39,7 +39,7 @@ def test_launch_on_a_busy_port_fails_with_voilas_exit_code(tmp_path):
 
 @pytest.mark.skipif(importlib.util.find_spec("voila") is None, reason="needs voila")
 @pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
-def test_draw_stopped_with_sigterm_takes_voila_down_too(tmp_path, signame):
+def test_draw_stopped_with_sigterm_or_sighup_takes_voila_down_too(tmp_path, signame):
     """`kill` (SIGTERM) or a closed terminal (SIGHUP), not just Ctrl-C, must not leave Voila, which
     has its own process group, behind."""
     import signal
