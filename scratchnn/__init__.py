@@ -8,9 +8,9 @@
 """
 __version__ = "0.1.0"
 
-from . import checks, gradcheck  # noqa: E402
+from . import checks, gradcheck, io, training  # noqa: E402
 from .activations import Identity, ReLU, Sigmoid, Softmax, Tanh  # noqa: E402
-from .callbacks import Callback, History, ProgressBar  # noqa: E402
+from .callbacks import Callback, DivergenceStop, History, ProgressBar, StopTraining  # noqa: E402
 from .datasets import load_mnist  # noqa: E402
 from .layers import Dense, InLayer  # noqa: E402
 from .losses import CrossEntropyLoss, MSELoss  # noqa: E402
@@ -24,7 +24,7 @@ softmax, relu, sigmoid = Softmax, ReLU, Sigmoid
 __all__ = [
     "Net", "InLayer", "Dense", "ReLU", "Sigmoid", "Tanh", "Softmax", "Identity",
     "CrossEntropyLoss", "MSELoss", "SGD", "Momentum", "Adam", "Callback", "History",
-    "ProgressBar", "LivePlot", "load_mnist", "load_pretrained", "list_pretrained", "gradcheck", "checks",
+    "ProgressBar", "DivergenceStop", "StopTraining", "LivePlot", "io", "training", "load_mnist", "load_pretrained", "list_pretrained", "gradcheck", "checks",
 ]
 
 _LAZY = {"LivePlot": ("plotting", "LivePlot"), "plotting": ("plotting", None),

@@ -12,6 +12,7 @@ import os
 import platform
 import shlex
 import sys
+import tempfile
 from pathlib import Path
 
 COMMAND_HELP = {
@@ -34,11 +35,12 @@ examples:
 
 Run `python -m scratchnn COMMAND --help` for a command's options."""
 
-# Learning rates that work for each optimizer on MNIST when --lr is not given.
-DEFAULT_LR = {"adam": 3e-3, "sgd": 0.1, "momentum": 0.05, "nesterov": 0.05}
+# Learning rates that work for each optimizer on MNIST when --lr is not given; adam's is the
+# default recipe's (scratchnn.training.default_optimizer, which also gives adam's weight decay).
+DEFAULT_LR = {"adam": None, "sgd": 0.1, "momentum": 0.05, "nesterov": 0.05}
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
-#: Weight decay per optimizer; adam's matches Net.fit's default recipe (decoupled, AdamW).
-DEFAULT_WD = {"adam": 0.05, "sgd": 0.0, "momentum": 0.0, "nesterov": 0.0}
+#: Hidden widths the CLI accepts: wider nets than this do not fit in memory with MNIST's 784 inputs.
+MAX_HIDDEN = 100_000
 
 
 class Formatter(argparse.HelpFormatter):
@@ -61,36 +63,21 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r}")
-    return value
-
-
-def _count(text):  # epochs may be 0 (just evaluate the initial net)
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an int >= 0, got {text!r}")
-    return value
-
-
-def _float(minimum, strict):
+def _number(integer=False, **rules):
+    """An argparse type: the text as a number checked by ``validation.positive`` (``minimum=0`` etc.)."""
     def parse(text):
+        from .validation import positive
+
         try:
-            value = float(text)
+            value = int(text) if integer else float(text)
         except ValueError:
-            value = float("nan")
-        if not (value > minimum if strict else value >= minimum):
-            raise argparse.ArgumentTypeError(
-                f"expected a number {'>' if strict else '>='} {minimum:g}, got {text!r}")
-        return value
+            value = None
+        try:
+            return positive(value, "value", integer=integer, **rules)
+        except ValueError:
+            kind = "int" if integer else "number"
+            rule = f"a positive {kind}" if "minimum" not in rules else f"a{'n' * integer} {kind} >= {rules['minimum']}"
+            raise argparse.ArgumentTypeError(f"expected {rule}, got {text!r}") from None
     return parse
 
 
@@ -100,6 +87,8 @@ def _hidden(text):
     if not all(p.isdigit() and int(p) > 0 for p in parts):
         raise argparse.ArgumentTypeError(
             f"expected layer widths separated by commas, like 20,15,15; got {text!r}")
+    if any(int(p) > MAX_HIDDEN for p in parts):
+        raise argparse.ArgumentTypeError(f"layer widths must be at most {MAX_HIDDEN:,}, got {text!r}")
     return [int(p) for p in parts]
 
 
@@ -108,6 +97,7 @@ def build_parser():
                     description=DESCRIPTION, epilog=EXAMPLES,
                     formatter_class=Formatter)
     from . import __version__
+    from .training import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS
 
     parser.add_argument("--version", action="version", version=f"scratchnn {__version__}")
     # The commands are listed in the description; argparse's own listing adds a stray "COMMAND" line.
@@ -127,17 +117,20 @@ def build_parser():
                        help="hidden layer widths (default: 20,15,15, the seed's 784-20-15-15-10 net)")
     train.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default="relu",
                        help="activation of the hidden layers (default: relu)")
-    train.add_argument("--epochs", type=_count, default=20, metavar="N", help="passes over the training set (default: 20)")
-    train.add_argument("--batch-size", type=_positive_int, default=64, metavar="N", help="examples per step (default: 64, as Net.fit)")
+    train.add_argument("--epochs", type=_number(integer=True, minimum=0), default=DEFAULT_EPOCHS, metavar="N",
+                       help=f"passes over the training set (default: {DEFAULT_EPOCHS}, as Net.fit)")
+    train.add_argument("--batch-size", type=_number(integer=True), default=DEFAULT_BATCH_SIZE, metavar="N",
+                       help=f"examples per step (default: {DEFAULT_BATCH_SIZE}, as Net.fit)")
     train.add_argument("--optimizer", choices=tuple(DEFAULT_LR), default="adam", help="(default: adam)")
-    train.add_argument("--lr", type=_float(0, strict=True), default=None,
-                       help="learning rate (default: " + ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items()) + ")")
+    train.add_argument("--lr", type=_number(), default=None,
+                       help="learning rate (default: adam as Net.fit's recipe, " + ", ".join(
+                           f"{k} {v:g}" for k, v in DEFAULT_LR.items() if v) + ")")
     train.add_argument("--schedule", choices=("cosine", "constant"), default="cosine",
                        help="learning rate over the run: cosine decay to 0, or constant (default: cosine)")
-    train.add_argument("--weight-decay", type=_float(0, strict=False), default=None, metavar="WD",
+    train.add_argument("--weight-decay", type=_number(minimum=0), default=None, metavar="WD",
                        help="shrinks the weights towards 0 each step (default: adam 0.05, as Net.fit, others 0)")
-    train.add_argument("--seed", type=int, default=0, help="fixes initial weights and batch order (default: 0)")
-    train.add_argument("--limit", type=_positive_int, default=None, metavar="N",
+    train.add_argument("--seed", type=_number(integer=True, minimum=0), default=0, help="fixes initial weights and batch order (default: 0)")
+    train.add_argument("--limit", type=_number(integer=True), default=None, metavar="N",
                        help="train on the first N training images only, for quick runs")
     train.add_argument("--out", type=Path, default=Path("model.npz"), metavar="PATH", help="where to save (default: model.npz)")
 
@@ -149,7 +142,7 @@ def build_parser():
         formatter_class=Formatter)
     evaluate.add_argument("model", nargs="?", default="drawing",
                           help="a .npz model file, or the name of a shipped model: drawing (the default) or seed")
-    evaluate.add_argument("--limit", type=_positive_int, default=None, metavar="N",
+    evaluate.add_argument("--limit", type=_number(integer=True), default=None, metavar="N",
                           help="use the first N test images only")
 
     commands.add_parser(
@@ -163,7 +156,7 @@ def build_parser():
                     "127.0.0.1 and open it in your browser. Ctrl-C stops it.",
         epilog="examples:\n  python -m scratchnn draw\n  python -m scratchnn draw --port 8866 --no-browser",
         formatter_class=Formatter)
-    draw.add_argument("--port", type=_positive_int, default=None, metavar="N", help="port to serve on (default: a free one)")
+    draw.add_argument("--port", type=_number(integer=True), default=None, metavar="N", help="port to serve on (default: a free one)")
     draw.add_argument("--no-browser", action="store_true", help="print the address instead of opening a browser")
     return parser
 
@@ -180,17 +173,13 @@ def cmd_train(args, argv):
     import scratchnn as snn
 
     from .datasets import load_mnist
+    from .training import default_optimizer
 
-    if args.out.is_dir():
-        raise UsageError(f"argument --out: {args.out} is a directory; give a file name like model.npz")
-    (X, y), (X_test, y_test) = load_mnist()
-    if args.limit:
-        X, y = X[: args.limit], y[: args.limit]
-    layers = [snn.InLayer(784), *(snn.Dense(n, args.activation) for n in args.hidden), snn.Dense(10, "softmax")]
-    net = snn.Net(layers, cost_function=snn.CrossEntropyLoss, seed=args.seed)
-    lr = DEFAULT_LR[args.optimizer] if args.lr is None else args.lr
+    _check_writable(args.out)
+    recipe = default_optimizer()
+    lr = (recipe.lr if args.optimizer == "adam" else DEFAULT_LR[args.optimizer]) if args.lr is None else args.lr
     if args.weight_decay is None:
-        args.weight_decay = DEFAULT_WD[args.optimizer]
+        args.weight_decay = recipe.weight_decay if args.optimizer == "adam" else 0.0
     optimizer = {
         "adam": lambda: snn.Adam(lr=lr, weight_decay=args.weight_decay, schedule=args.schedule),
         "sgd": lambda: snn.SGD(lr=lr, weight_decay=args.weight_decay, schedule=args.schedule),
@@ -198,12 +187,19 @@ def cmd_train(args, argv):
         "nesterov": lambda: snn.Momentum(lr=lr, nesterov=True, weight_decay=args.weight_decay,
                                          schedule=args.schedule),
     }[args.optimizer]()
+    layers = [snn.InLayer(784), *(snn.Dense(n, args.activation) for n in args.hidden), snn.Dense(10, "softmax")]
+    net = snn.Net(layers, cost_function=snn.CrossEntropyLoss, seed=args.seed)
+    (X, y), (X_test, y_test) = load_mnist()
+    if args.limit:
+        X, y = X[: args.limit], y[: args.limit]
     arch = "-".join(map(str, net.architecture()))
     print(f"training {arch} ({args.activation}) on {len(X):,} images: {args.optimizer}, lr {lr:g} "
           f"({args.schedule}), {args.epochs} epoch{'s' * (args.epochs != 1)} of batch {args.batch_size}, "
           f"seed {args.seed}", flush=True)
-    net.fit(X, y, epochs=args.epochs, batch_size=args.batch_size, optimizer=optimizer,
-            validation_data=(X_test, y_test), seed=args.seed, verbose=True)
+    history = net.fit(X, y, epochs=args.epochs, batch_size=args.batch_size, optimizer=optimizer,
+                      validation_data=(X_test, y_test), seed=args.seed, verbose=True)
+    if history.stopped:
+        raise RuntimeError(history.stopped + " Nothing was saved.")
     result = net.evaluate(X_test, y_test)
     print(f"test accuracy: {result['accuracy']:.2%} (loss {result['loss']:.4f})")
     path = net.save(args.out, test_accuracy=result["accuracy"], test_loss=result["loss"],
@@ -213,6 +209,24 @@ def cmd_train(args, argv):
                     command="scratchnn " + shlex.join(argv))
     print(f"saved {path}")
     return 0
+
+
+def _check_writable(path):
+    """Refuse an --out that cannot be written before any data is loaded or any training is done."""
+    if path.is_dir():
+        raise UsageError(f"argument --out: {path} is a directory; give a file name like model.npz")
+    folder = path.absolute().parent
+    while not folder.exists():  # saving creates missing folders: check the first one that exists
+        folder = folder.parent
+    if not folder.is_dir():
+        raise UsageError(f"argument --out: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"argument --out: {path} cannot be written here (permission denied)")
+    try:  # /proc, read-only mounts: os.access says yes, but creating a file fails
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise UsageError(f"argument --out: cannot write a file in {folder} ({e.strerror})") from None
 
 
 def _load_model(spec):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .validation import resolve
+
 
 class Activation:
     """Base class. Subclasses set ``name`` and implement forward/backward."""
@@ -90,17 +92,26 @@ class Softmax(Activation):
 
     Subtracting the row maximum first changes nothing mathematically (it cancels
     in the ratio) but keeps ``exp`` from overflowing. The backward pass is the
-    Jacobian-vector product ``dZ = A * (dA - sum(dA * A))``; when softmax feeds a
-    cross-entropy loss the net skips it and uses the fused ``(P - Y) / N``.
+    Jacobian-vector product ``dZ = A * (dA - sum(dA * A))``.
+
+    Followed by cross-entropy, the two are differentiated as one: the loss's
+    ``backward_logits`` returns ``dL/dZ = (P - Y) / N`` directly, and ``Net`` sets
+    ``after_cross_entropy`` so that this softmax passes that gradient on unchanged.
     """
 
     name = "softmax"
 
+    def __init__(self):
+        self.after_cross_entropy = False
+
     def forward(self, Z):
         E = np.exp(Z - Z.max(axis=1, keepdims=True))
-        return E / E.sum(axis=1, keepdims=True)
+        E /= E.sum(axis=1, keepdims=True)
+        return E
 
     def backward(self, dA, Z, A):
+        if self.after_cross_entropy:  # dA is already dL/dZ (see the class docstring)
+            return dA
         return A * (dA - (dA * A).sum(axis=1, keepdims=True))
 
 
@@ -110,22 +121,10 @@ _ALIASES = {"linear": "identity", "none": "identity", "logistic": "sigmoid"}
 
 
 def get_activation(activation) -> Activation:
-    """Turn a class (``ReLU``), an instance (``ReLU()``) or a name (``"relu"``) into an instance."""
+    """Turn a class (``ReLU``), an instance (``ReLU()``) or a name (``"relu"``) into an instance.
+
+    Your own activation works too: any object with ``forward(Z)`` and ``backward(dA, Z, A)``.
+    """
     if activation is None:
         return Identity()
-    if isinstance(activation, Activation):
-        return activation
-    if isinstance(activation, type) and issubclass(activation, Activation):
-        return activation()
-    if isinstance(activation, str):
-        key = activation.strip().lower()
-        key = _ALIASES.get(key, key)
-        if key in ACTIVATIONS:
-            return ACTIVATIONS[key]()
-        raise ValueError(
-            f"unknown activation {activation!r}; expected one of {sorted(ACTIVATIONS)}"
-        )
-    raise ValueError(
-        "activation must be an Activation class, instance or name such as 'relu', "
-        f"got {activation!r} of type {type(activation).__name__}"
-    )
+    return resolve(activation, Activation, ACTIVATIONS, "activation", _ALIASES, duck=("forward", "backward"))

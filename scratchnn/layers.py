@@ -12,21 +12,36 @@ and, given the upstream gradient ``dA = dL/dA``, its backward pass is::
     db = dZ.sum(axis=0)    # (H,)
     dX = dZ @ W.T          # (N, H) @ (H, D)  ->  (N, D)
 
-``forward`` keeps ``(X, Z, A)`` in ``self.cache`` for ``backward`` to consume,
-the same pattern as CS231n's ``affine_forward``/``affine_backward``.
+The contract every layer keeps (yours too): ``forward(X) -> A``, ``backward(dA) -> dX``, and the
+gradients set by plain assignment, ``self.dW = ...``, for each parameter named in ``param_names``.
+``forward`` keeps what ``backward`` needs in ``self.cache``, as CS231n's
+``affine_forward``/``affine_backward`` do; nobody else reads it.
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
 from .activations import ReLU, get_activation
+from .validation import positive
+
+#: Widest layer a net may declare (a 10^6 x 10^6 float32 matrix would need 4 TB).
+MAX_UNITS = 1_000_000
+
+
+class Cache(NamedTuple):
+    """What a dense layer's forward pass keeps for its backward pass."""
+    X: np.ndarray
+    Z: np.ndarray
+    A: np.ndarray
 
 
 class InLayer:
     """The input of the net: declares how many features each example has."""
 
     def __init__(self, units: int):
-        self.units = _positive_int(units, "InLayer units")
+        self.units = positive(units, "InLayer units", integer=True, maximum=MAX_UNITS)
 
     def __repr__(self):
         return f"InLayer(units={self.units})"
@@ -39,11 +54,16 @@ class Dense:
     (``"relu"``). ``W`` and ``b`` are created when the layer joins a ``Net``.
     """
 
+    param_names = ("W", "b")
+
     def __init__(self, units: int, activation=None):
-        self.units = _positive_int(units, "Dense units")
+        self.units = positive(units, "Dense units", integer=True, maximum=MAX_UNITS)
         self.activation = get_activation(activation)
         self.W = self.b = self.dW = self.db = None
         self.cache = None
+        #: False for the first layer: its input is the data, whose gradient nobody needs, and
+        #: skipping ``dX`` saves the largest matrix product of the backward pass.
+        self.need_dX = True
 
     def build(self, fan_in: int, rng: np.random.Generator, dtype=np.float32):
         """Create ``W`` (fan_in, units) and ``b`` (units,).
@@ -57,44 +77,20 @@ class Dense:
             std = np.sqrt(2.0 / (fan_in + self.units))
         self.W = (rng.standard_normal((fan_in, self.units)) * std).astype(dtype)
         self.b = np.zeros(self.units, dtype=dtype)
-        self.dW = np.zeros_like(self.W)
-        self.db = np.zeros_like(self.b)
         return self
 
     def forward(self, X):
         Z = X @ self.W + self.b
         A = self.activation.forward(Z)
-        self.cache = (X, Z, A)
+        self.cache = Cache(X, Z, A)
         return A
 
-    def backward(self, dA=None, *, dZ=None, need_dX=True):
-        """Consume the cache; fill ``self.dW``, ``self.db``; return ``dX``.
-
-        Pass ``dZ`` instead of ``dA`` when it is already known (the fused
-        softmax + cross-entropy gradient). The first layer passes
-        ``need_dX=False``: nobody needs the gradient of the input pixels, and
-        skipping it saves the largest matrix product of the backward pass.
-        """
+    def backward(self, dA):
         X, Z, A = self.cache
-        if dZ is None:
-            dZ = self.activation.backward(dA, Z, A)
-        np.matmul(X.T, dZ, out=self.dW)
-        dZ.sum(axis=0, out=self.db)
-        return dZ @ self.W.T if need_dX else None
-
-    @property
-    def params(self):
-        return [self.W, self.b]
-
-    @property
-    def grads(self):
-        return [self.dW, self.db]
+        dZ = self.activation.backward(dA, Z, A)
+        self.dW = X.T @ dZ
+        self.db = dZ.sum(axis=0)
+        return dZ @ self.W.T if self.need_dX else None
 
     def __repr__(self):
         return f"Dense(units={self.units}, activation={type(self.activation).__name__})"
-
-
-def _positive_int(value, what):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{what} must be a positive int, got {value!r}")
-    return int(value)

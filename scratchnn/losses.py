@@ -6,9 +6,9 @@ rows for classification); ``Net`` converts class indices before calling.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
+
+from .validation import resolve
 
 
 class Loss:
@@ -45,18 +45,17 @@ class MSELoss(Loss):
 class CrossEntropyLoss(Loss):
     """Cross-entropy ``L = -(1/N) sum_i sum_k Y_ik log P_ik`` for probabilities ``P``.
 
-    After a softmax layer the net never calls ``forward``/``backward`` here: its gradient is
-    the fused ``backward_logits`` = ``(P - Y) / N``, which is what the chain rule through
-    softmax and log collapses to; its loss is ``forward_logits`` (log-softmax via
-    log-sum-exp, finite for any logits) in ``evaluate``, and the cheaper
-    ``forward_softmax`` in each training step. After any other activation (e.g. sigmoid
-    outputs) the plain formulas are used, with ``P`` clipped away from 0.
+    After a softmax layer, ``Net`` uses ``backward_logits`` instead of ``backward``: the fused
+    gradient ``(P - Y) / N`` with respect to the softmax's input ``Z``, which is what the chain
+    rule through softmax and log collapses to (and it stays exact where ``P`` underflows to 0).
     """
 
     name = "cross_entropy"
     eps = 1e-12
 
     def forward(self, A, Y):
+        # Outputs are clipped to [eps, 1], so the loss stays finite whatever the output layer gives
+        # (after a softmax, Net takes the exact value from the logits where P < eps).
         P = np.clip(A, self.eps, 1.0)
         return float(-np.sum(Y * np.log(P)) / len(A))
 
@@ -72,19 +71,8 @@ class CrossEntropyLoss(Loss):
         return Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
 
     def forward_logits(self, Z, Y):
+        """The loss from the logits ``Z`` by log-sum-exp: finite for any logits."""
         return float(-np.sum(Y * self.log_softmax(Z)) / len(Z))
-
-    def forward_softmax(self, P, Z, Y):
-        """The same loss, from the softmax ``P = softmax(Z)`` a forward pass already made.
-
-        ``-sum(Y log P) / N`` is three NumPy calls instead of ``forward_logits``'s eight, and
-        training computes the loss at every step. It agrees with ``forward_logits`` to float
-        rounding. Where ``P`` underflowed to 0 (logits very far apart) ``log P`` is -inf; then
-        the log-sum-exp form of ``forward_logits`` gives the finite value.
-        """
-        with np.errstate(divide="ignore", invalid="ignore"):
-            loss = float(-np.sum(Y * np.log(P)) / len(P))
-        return loss if math.isfinite(loss) else self.forward_logits(Z, Y)
 
     @staticmethod
     def backward_logits(P, Y):
@@ -101,18 +89,11 @@ _ALIASES = {
 
 
 def get_loss(loss) -> Loss:
-    """Turn a class (``CrossEntropyLoss``), an instance or a name (``"cross_entropy"``) into an instance."""
-    if isinstance(loss, Loss):
-        return loss
-    if isinstance(loss, type) and issubclass(loss, Loss):
-        return loss()
-    if isinstance(loss, str):
-        key = loss.strip().lower()
-        key = _ALIASES.get(key, key)
-        if key in LOSSES:
-            return LOSSES[key]()
-        raise ValueError(f"unknown loss {loss!r}; expected one of {sorted(LOSSES)}")
-    raise ValueError(
-        "cost_function must be a Loss class, instance or name such as 'cross_entropy', "
-        f"got {loss!r} of type {type(loss).__name__}"
-    )
+    """Turn a class (``CrossEntropyLoss``), an instance or a name (``"cross_entropy"``) into an instance.
+
+    Your own loss works too: any object with ``forward(P, Y)`` and ``backward(P, Y)`` (or, after a
+    softmax, ``backward_logits(P, Y)`` for the fused gradient).
+    """
+    if all(callable(getattr(loss, m, None)) for m in ("forward", "backward_logits")):
+        return loss() if isinstance(loss, type) else loss  # a fused softmax-cross-entropy needs no backward
+    return resolve(loss, Loss, LOSSES, "loss", _ALIASES, duck=("forward", "backward"))

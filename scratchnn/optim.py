@@ -1,8 +1,9 @@
 """Optimizers: turn gradients into parameter updates, in place.
 
-Every optimizer has ``step(params, grads, progress=0.0)``: ``params`` and
-``grads`` are matching lists of arrays and ``progress`` in [0, 1] is how far
-training is (``Net.fit`` passes it) so a learning-rate ``schedule`` can decay.
+The contract (yours too): ``step(params, grads)`` updates each array of ``params`` in place from
+the matching array of ``grads`` (``net.params()`` and ``net.grads()``). ``fit`` also sets
+``optimizer.progress``, how far training is from 0 to 1, before each step, so that a
+learning-rate ``schedule`` can decay.
 
 Weight decay pulls weights towards zero. It applies to 2-D arrays (weight
 matrices) only: shrinking biases does not regularise anything. ``SGD`` and
@@ -14,6 +15,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from .validation import positive, resolve
 
 
 def constant(progress: float) -> float:
@@ -30,44 +33,71 @@ SCHEDULES = {"constant": constant, "cosine": cosine}
 
 
 class Optimizer:
+    """Base class: subclasses give ``direction``, the step to subtract, from one flat gradient.
+
+    The library's optimizers work on one flat copy of all gradients (one NumPy call per operation
+    instead of one per array), then subtract each array's slice of the step from it. The copy and
+    the optimizer's state are private and rebuilt from whatever arrays come, so a layer may
+    replace its arrays at any time.
+    """
+
     name = "optimizer"
+    decoupled_decay = False  # True: decay the weights directly (AdamW); False: add wd * W to the gradient
 
     def __init__(self, lr: float, weight_decay: float = 0.0, schedule="constant"):
-        if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
-            raise ValueError(f"lr must be a positive number, got {lr!r}")
-        if not (isinstance(weight_decay, (int, float)) and weight_decay >= 0):
-            raise ValueError(f"weight_decay must be a number >= 0, got {weight_decay!r}")
+        self.lr = positive(lr, "lr")
+        self.weight_decay = positive(weight_decay, "weight_decay", minimum=0)
         if isinstance(schedule, str):
             if schedule not in SCHEDULES:
                 raise ValueError(f"unknown schedule {schedule!r}; expected one of {sorted(SCHEDULES)} or a function")
             schedule = SCHEDULES[schedule]
         elif not callable(schedule):
             raise ValueError(f"schedule must be a name or a function of progress, got {schedule!r}")
-        self.lr = float(lr)
-        self.weight_decay = float(weight_decay)
         self.schedule = schedule
-        self.state = {}  # per-parameter buffers, keyed by position in the params list
+        self.progress = 0.0
+        self.state = {}
+        self._g = None  # the flat gradient buffer
 
-    def current_lr(self, progress: float = 0.0) -> float:
-        return self.lr * self.schedule(progress)
+    def current_lr(self, progress: float | None = None) -> float:
+        return self.lr * self.schedule(self.progress if progress is None else progress)
 
-    def step(self, params, grads, progress: float = 0.0, decay=None):
-        """Update each array of ``params`` in place from the matching ``grads``.
+    def step(self, params, grads, progress=None):
+        """Update each array of ``params`` in place from the matching array of ``grads``.
 
-        ``decay`` says which arrays get weight decay: by default the 2-D ones
-        (weight matrices, not biases). An entry may also be a ``slice`` of its
-        array: ``Net.fit`` passes one flat array, weights first, and the slice
-        that holds the weights.
+        ``progress`` (0..1), if given, is stored in ``self.progress`` first (``fit`` sets it directly).
         """
-        lr = self.current_lr(progress)
-        if decay is None:
-            decay = [p.ndim > 1 for p in params]
-        for i, (p, g, d) in enumerate(zip(params, grads, decay)):
-            where = d if isinstance(d, slice) else slice(None)
-            self.update(i, p, g, lr, self.weight_decay if d else 0.0, where)
+        if progress is not None:
+            self.progress = progress
+        params, grads = list(params), list(grads)
+        if len(params) != len(grads):
+            raise ValueError(f"step needs one gradient per parameter, got {len(params)} params and {len(grads)} grads")
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if getattr(g, "shape", None) != p.shape:
+                raise ValueError(f"gradient {i} has shape {getattr(g, 'shape', type(g).__name__)}, "
+                                 f"its parameter {p.shape}")
+        lr = self.current_lr()
+        wd = self.weight_decay
+        size = sum(p.size for p in params)
+        if self._g is None or self._g.size != size or self._g.dtype != params[0].dtype:
+            self._g = np.empty(size, dtype=params[0].dtype)
+            self.reset()
+        g = np.concatenate([x.ravel() for x in grads], out=self._g)
+        slices, start = [], 0
+        for p in params:
+            slices.append(slice(start, start + p.size))
+            start += p.size
+        if wd and not self.decoupled_decay:  # L2: the gradient of (wd / 2) |W|^2 is wd * W
+            for p, where in zip(params, slices):
+                if p.ndim > 1:
+                    g[where] += wd * p.ravel()
+        delta = self.direction(g, lr)
+        for p, where in zip(params, slices):
+            if wd and self.decoupled_decay and p.ndim > 1:
+                p *= 1 - lr * wd
+            p -= delta[where].reshape(p.shape)
 
-    def update(self, i, p, g, lr, wd, where):
-        """Update ``p`` from ``g``; weight decay ``wd`` (0 for none) applies to ``p[where]``."""
+    def direction(self, g, lr):
+        """The flat step ``delta`` (``p -= delta``) from the flat gradient ``g`` (which it may overwrite)."""
         raise NotImplementedError
 
     def reset(self):
@@ -91,11 +121,9 @@ class SGD(Optimizer):
     def __init__(self, lr: float = 0.1, weight_decay: float = 0.0, schedule="constant"):
         super().__init__(lr, weight_decay, schedule)
 
-    def update(self, i, p, g, lr, wd, where):
-        if wd:
-            g = g.copy()
-            g[where] += wd * p[where]
-        p -= lr * g
+    def direction(self, g, lr):
+        g *= lr
+        return g
 
 
 class Momentum(Optimizer):
@@ -115,16 +143,13 @@ class Momentum(Optimizer):
         self.beta = float(beta)
         self.nesterov = bool(nesterov)
 
-    def update(self, i, p, g, lr, wd, where):
-        if wd:
-            g = g.copy()
-            g[where] += wd * p[where]
-        v = self.state.get(i)
-        if v is None or v.shape != p.shape:
-            v = self.state[i] = np.zeros_like(p)
+    def direction(self, g, lr):
+        v = self.state.get("v")
+        if v is None:
+            v = self.state["v"] = np.zeros_like(g)
         v *= self.beta
         v += g
-        p -= lr * (g + self.beta * v) if self.nesterov else lr * v
+        return lr * (g + self.beta * v) if self.nesterov else lr * v
 
     def _config(self):
         return {"beta": self.beta, "nesterov": self.nesterov}
@@ -139,6 +164,7 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    decoupled_decay = True
 
     def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, weight_decay: float = 0.0, schedule="constant"):
@@ -147,38 +173,32 @@ class Adam(Optimizer):
             if not 0 <= b < 1:
                 raise ValueError(f"{nm} must be in [0, 1), got {b!r}")
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
-        self.t = 0
 
-    def step(self, params, grads, progress: float = 0.0, decay=None):
-        self.t += 1
-        super().step(params, grads, progress, decay)
-
-    def update(self, i, p, g, lr, wd, where):
-        state = self.state.get(i)
-        if state is None or state[0].shape != p.shape:
-            state = self.state[i] = (np.zeros_like(p), np.zeros_like(p), np.empty_like(p))
-        m, v, tmp = state
+    def direction(self, g, lr):
+        if not self.state:
+            self.state = {"t": 0, "m": np.zeros_like(g), "v": np.zeros_like(g)}
+        self.state["t"] += 1
+        t, m, v = self.state["t"], self.state["m"], self.state["v"]
         b1, b2 = self.beta1, self.beta2
         m *= b1
         m += (1 - b1) * g
         v *= b2
-        np.multiply(g, g, out=tmp)
-        tmp *= 1 - b2
-        v += tmp
+        g *= g              # g is the private flat copy: reuse it for g**2 and then for the step
+        g *= 1 - b2
+        v += g
         # Fold both bias corrections into one scalar step size.
-        step = lr * math.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
-        eps = self.eps * math.sqrt(1 - b2 ** self.t)
-        if wd:
-            p[where] *= 1 - lr * wd
-        np.sqrt(v, out=tmp)
-        tmp += eps
-        np.divide(m, tmp, out=tmp)
-        tmp *= step
-        p -= tmp
+        step = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        eps = self.eps * math.sqrt(1 - b2 ** t)
+        np.sqrt(v, out=g)
+        g += eps
+        np.divide(m, g, out=g)
+        g *= step
+        return g
 
-    def reset(self):
-        super().reset()
-        self.t = 0
+    @property
+    def t(self):
+        """Steps taken so far (for the bias corrections)."""
+        return self.state.get("t", 0)
 
     def _config(self):
         return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
@@ -187,17 +207,11 @@ class Adam(Optimizer):
 OPTIMIZERS = {cls.name: cls for cls in (SGD, Momentum, Adam)}
 
 
-def get_optimizer(optimizer) -> Optimizer:
-    """An ``Optimizer`` instance, class or name (``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adam"``)."""
-    if isinstance(optimizer, Optimizer):
-        return optimizer
-    if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
-        return optimizer()
-    if isinstance(optimizer, str):
-        key = optimizer.strip().lower()
-        if key == "nesterov":
-            return Momentum(nesterov=True)
-        if key in OPTIMIZERS:
-            return OPTIMIZERS[key]()
-        raise ValueError(f"unknown optimizer {optimizer!r}; expected one of {sorted(OPTIMIZERS) + ['nesterov']}")
-    raise ValueError(f"optimizer must be an Optimizer, class or name such as 'adam', got {optimizer!r}")
+def get_optimizer(optimizer):
+    """An optimizer from an instance, a class or a name (``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adam"``).
+
+    Your own works too: any object with ``step(params, grads)``.
+    """
+    if isinstance(optimizer, str) and optimizer.strip().lower() == "nesterov":
+        return Momentum(nesterov=True)
+    return resolve(optimizer, Optimizer, OPTIMIZERS, "optimizer", duck=("step",))

@@ -103,8 +103,8 @@ def test_usage_error_is_one_line_and_exit_code_2():
     (["train", "--hidden", "20,0"], "argument --hidden"),
     (["train", "--epochs", "-1"], "argument --epochs: expected an int >= 0, got '-1'"),
     (["train", "--batch-size", "0"], "argument --batch-size: expected a positive int"),
-    (["train", "--lr", "0"], "argument --lr: expected a number > 0, got '0'"),
-    (["train", "--lr", "fast"], "argument --lr: expected a number > 0, got 'fast'"),
+    (["train", "--lr", "0"], "argument --lr: expected a positive number, got '0'"),
+    (["train", "--lr", "fast"], "argument --lr: expected a positive number, got 'fast'"),
     (["train", "--weight-decay", "-0.1"], "argument --weight-decay: expected a number >= 0"),
     (["train", "--optimizer", "rmsprop"], "argument --optimizer: invalid choice: 'rmsprop'"),
     (["train", "--activation", "softmax"], "argument --activation: invalid choice: 'softmax'"),
@@ -166,7 +166,21 @@ def test_training_that_diverges_is_a_one_line_error_and_saves_nothing(fast_mnist
     out = tmp_path / "m.npz"
     argv = ["train", "--optimizer", "sgd", "--lr", "10000", "--limit", "500", "--epochs", "1", "--out", str(out)]
     assert main(argv) == 1
-    assert "loss became nan" in one_error_line(capsys.readouterr().err) and not out.exists()
+    error = one_error_line(capsys.readouterr().err)
+    assert "loss grew from" in error and "try 0.1" in error and "Nothing was saved" in error and not out.exists()
+
+
+@pytest.mark.parametrize("argv,match", [
+    (["train", "--seed", "-1"], "argument --seed: expected an int >= 0, got '-1'"),
+    (["train", "--out", "/proc/x.npz"], "argument --out: cannot write a file in /proc"),
+    (["train", "--hidden", "1000000000"], "argument --hidden: layer widths must be at most 100,000"),
+])
+def test_train_refuses_bad_options_before_loading_data(argv, match, capsys, monkeypatch):
+    import scratchnn.datasets
+
+    monkeypatch.setattr(scratchnn.datasets, "load_mnist", lambda *a, **k: pytest.fail("loaded MNIST"))
+    assert main(argv) == 2
+    assert match in one_error_line(capsys.readouterr().err)
 
 
 def test_train_refuses_a_directory_as_output_before_training(tmp_path, capsys):

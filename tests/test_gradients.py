@@ -44,7 +44,8 @@ def test_dense_backward_matches_numerical(act, rng):
     layer.b[:] = rng.standard_normal(4)  # non-trivial biases so bugs can't hide behind zeros
     X = rng.standard_normal((5, 6))
     dA = rng.standard_normal((5, 4))
-    dX = layer.backward(dA) if layer.forward(X) is not None else None
+    layer.forward(X)
+    dX = layer.backward(dA)
     dW, db = layer.dW.copy(), layer.db.copy()
     assert rel_error(dX, numerical_gradient(layer.forward, X, dA)) < 1e-7
     assert rel_error(dW, numerical_gradient(lambda W: layer.forward(X), layer.W, dA)) < 1e-7
@@ -77,19 +78,22 @@ def test_log_softmax_is_finite_for_huge_logits():
 
 
 @pytest.mark.parametrize("dtype,rel", [(np.float64, 1e-12), (np.float32, 1e-6)])
-def test_loss_from_the_softmax_equals_the_log_sum_exp_loss(dtype, rel, rng):
-    """``forward_softmax`` (what training uses each step) is ``forward_logits`` up to rounding."""
-    ce, sm = snn.CrossEntropyLoss(), snn.Softmax()
-    Z = (rng.standard_normal((6, 10)) * 4).astype(dtype)
+def test_the_nets_loss_from_the_softmax_equals_the_log_sum_exp_loss(dtype, rel, rng):
+    """The loss a softmax net reports (from P) is ``forward_logits`` (from Z) up to rounding."""
+    net = snn.Net([snn.InLayer(4), snn.Dense(10, "softmax")], seed=0, dtype=dtype)
+    ce = snn.CrossEntropyLoss()
+    X = (rng.standard_normal((6, 4)) * 4).astype(dtype)
     one_hot = np.eye(10, dtype=dtype)[rng.integers(0, 10, 6)]
     soft = rng.dirichlet(np.ones(10), size=6).astype(dtype)
     for Y in (one_hot, soft):
-        assert ce.forward_softmax(sm.forward(Z), Z, Y) == pytest.approx(ce.forward_logits(Z, Y), rel=rel)
-    # A label whose probability underflowed to 0: log P is -inf, the loss still the finite value.
-    Z = np.array([[1000.0, 0.0, -1000.0]], dtype=dtype)
-    Y = np.array([[0.0, 0.0, 1.0]], dtype=dtype)
-    assert sm.forward(Z)[0, 2] == 0
-    assert ce.forward_softmax(sm.forward(Z), Z, Y) == pytest.approx(2000.0)
+        net.forward(X)
+        assert net.backward(Y) == pytest.approx(ce.forward_logits(net.logits(X), Y), rel=rel)
+    # A label whose probability underflowed to 0: log P is -inf, the loss still the exact value.
+    net.dense[0].W[...] = 0
+    net.dense[0].b[...] = np.array([1000.0, 0.0, -1000.0] + [-1000.0] * 7, dtype=dtype)
+    P = net.forward(X[:1])
+    assert P[0, 2] == 0
+    assert net.backward(np.eye(10, dtype=dtype)[[2]]) == pytest.approx(2000.0)
 
 
 @pytest.mark.parametrize("hidden,out,loss", list(itertools.product(ACTIVATIONS, ACTIVATIONS, LOSSES)),

@@ -281,6 +281,6 @@ def test_load_rejects_a_member_that_is_not_an_array(saved, tmp_path):
 
 def test_load_refuses_an_archive_that_unpacks_too_big(saved, monkeypatch):
     _, path, _, _ = saved
-    monkeypatch.setattr(net_module, "MAX_MODEL_BYTES", 1000)  # a real zip bomb would be slow to build
+    monkeypatch.setattr(snn.io, "MAX_MODEL_BYTES", 1000)  # a real zip bomb would be slow to build
     with pytest.raises(ValueError, match=r"unpacks to [\d,]+ bytes, more than the 1,000 a model may hold"):
         snn.Net.load(path)
