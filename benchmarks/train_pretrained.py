@@ -42,7 +42,7 @@ RECIPES = {
         "description": "The seed project's net, trained with fit's default recipe (Adam, lr 3e-3, cosine, "
                        "weight decay 0.05, 20 epochs of batches of 64).",
         "build": seed_net,
-        "fit": {"epochs": 20, "batch_size": 64},  # optimizer=None: Adam, lr 3e-3, cosine
+        "fit": {},  # fit's defaults: the default recipe (scratchnn.training)
         "seed": 0,
     },
     "drawing": {

@@ -104,7 +104,7 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", help=argparse.SUPPRESS)
 
     train = commands.add_parser(
-        "train", prog=f"scratchnn train", help=COMMAND_HELP["train"],
+        "train", prog="scratchnn train", help=COMMAND_HELP["train"],
         description="Train a fully connected net (784 inputs, softmax over 10 digits, cross-entropy "
                     "loss) on the 60,000 MNIST training images, show a progress bar, then report "
                     "its accuracy on the 10,000 test images and save it with that accuracy.",
@@ -135,7 +135,7 @@ def build_parser():
     train.add_argument("--out", type=Path, default=Path("model.npz"), metavar="PATH", help="where to save (default: model.npz)")
 
     evaluate = commands.add_parser(
-        "evaluate", prog=f"scratchnn evaluate", help=COMMAND_HELP["evaluate"],
+        "evaluate", prog="scratchnn evaluate", help=COMMAND_HELP["evaluate"],
         description="Load a model file written by `scratchnn train` or Net.save (or a shipped model by "
                     "name, see `scratchnn info`) and measure it on the 10,000 MNIST test images.",
         epilog="examples:\n  python -m scratchnn evaluate model.npz\n  python -m scratchnn evaluate seed",
@@ -146,12 +146,12 @@ def build_parser():
                           help="use the first N test images only")
 
     commands.add_parser(
-        "info", prog=f"scratchnn info", help=COMMAND_HELP["info"],
+        "info", prog="scratchnn info", help=COMMAND_HELP["info"],
         description="Print the versions of scratchnn, Python and NumPy, where the MNIST files are "
                     "read from, and the shipped pretrained models with their test accuracy.")
 
     draw = commands.add_parser(
-        "draw", prog=f"scratchnn draw", help=COMMAND_HELP["draw"],
+        "draw", prog="scratchnn draw", help=COMMAND_HELP["draw"],
         description="Serve the drawing pad (draw a digit, watch the net's probabilities) with Voila on "
                     "127.0.0.1 and open it in your browser. Ctrl-C stops it.",
         epilog="examples:\n  python -m scratchnn draw\n  python -m scratchnn draw --port 8866 --no-browser",

@@ -17,9 +17,10 @@ gives all zeros. NumPy and Pillow only.
 from __future__ import annotations
 
 import math
-from numbers import Real
 
 import numpy as np
+
+from .validation import positive
 
 #: The pad's pen diameter in canvas pixels on the default 280 px canvas. Chosen so that a digit
 #: drawn about 60% of the pad's height comes out with MNIST's stroke thickness (mean ink per image
@@ -46,8 +47,8 @@ class Ink:
     def __init__(self, canvas_size=CANVAS_SIZE, pen_width=PEN_WIDTH):
         from PIL import Image, ImageDraw
 
-        self.canvas_size = _positive_int(canvas_size, "canvas_size")
-        self.pen_width = _positive_number(pen_width, "pen_width")
+        self.canvas_size = positive(canvas_size, "canvas_size", integer=True)
+        self.pen_width = positive(pen_width, "pen_width")
         self.image = Image.new("L", (self.canvas_size, self.canvas_size), 0)
         self._draw = ImageDraw.Draw(self.image)
         self._last = None
@@ -248,15 +249,3 @@ def _as_gray(img):
 
 def _round_half_up(v):
     return int(math.floor(v + 0.5))
-
-
-def _positive_int(v, name):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
-        raise ValueError(f"{name} must be a positive int, got {v!r}")
-    return int(v)
-
-
-def _positive_number(v, name):
-    if isinstance(v, bool) or not isinstance(v, Real) or not math.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be a positive number, got {v!r}")
-    return float(v)

@@ -25,6 +25,31 @@ MAX_MODEL_BYTES = 1 << 30
 MAX_METADATA_CHARS = 1 << 20
 
 
+class Text(str):
+    """A string that shows as itself (not quoted, newlines kept) as a notebook cell's value."""
+
+    def __repr__(self):
+        return str(self)
+
+
+def describe(net):
+    """``net.summary()``: layers, output shapes and parameter counts as a table."""
+    rows = [("layer", "output shape", "params"), ("InLayer", f"(N, {net.n_inputs})", "0")]
+    width = net.n_inputs
+    for i, layer in enumerate(net.dense, 1):
+        act = getattr(layer, "activation", None)
+        label = f"{type(layer).__name__} {i}" + (f" ({type(act).__name__})" if act is not None else "")
+        width = getattr(layer, "units", width)
+        n = sum(getattr(layer, name).size for name in getattr(layer, "param_names", ()))
+        rows.append((label, f"(N, {width})", f"{n:,}"))
+    widths = [max(len(r[c]) for r in rows) for c in range(3)]
+    line = "-" * (sum(widths) + 4)
+    fmt = lambda r: f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}"  # noqa: E731
+    return Text("\n".join([fmt(rows[0]), line, *map(fmt, rows[1:]), line,
+                           f"total parameters: {net.count_params():,}    loss: {type(net.loss).__name__}    "
+                           f"dtype: {net.dtype}"]))
+
+
 def spec(net):
     """The JSON description of ``net``'s architecture; a ValueError for layers a file cannot describe."""
     layers = [{"type": "InLayer", "units": net.n_inputs}]

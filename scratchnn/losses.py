@@ -6,6 +6,8 @@ rows for classification); ``Net`` converts class indices before calling.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .validation import resolve
@@ -54,10 +56,13 @@ class CrossEntropyLoss(Loss):
     eps = 1e-12
 
     def forward(self, A, Y):
-        # Outputs are clipped to [eps, 1], so the loss stays finite whatever the output layer gives
-        # (after a softmax, Net takes the exact value from the logits where P < eps).
-        P = np.clip(A, self.eps, 1.0)
-        return float(-np.sum(Y * np.log(P)) / len(A))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            loss = -float(np.vdot(Y, np.log(A))) / len(A)
+        if not math.isfinite(loss) or A.max() > 1.0:
+            # Not probabilities (an output <= 0, or > 1): clip them to [eps, 1], so the loss stays
+            # finite. A probability that underflowed to 0 then costs -log(eps), about 27.6.
+            loss = -float(np.vdot(Y, np.log(np.clip(A, self.eps, 1.0)))) / len(A)
+        return loss
 
     def backward(self, A, Y):
         # The derivative of the clipped function: zero where the clip is active.

@@ -56,7 +56,7 @@ class Optimizer:
         self.schedule = schedule
         self.progress = 0.0
         self.state = {}
-        self._g = None  # the flat gradient buffer
+        self._shapes = self._g = self._views = None  # the private flat gradient buffer, one view per array
 
     def current_lr(self, progress: float | None = None) -> float:
         return self.lr * self.schedule(self.progress if progress is None else progress)
@@ -69,35 +69,30 @@ class Optimizer:
         if progress is not None:
             self.progress = progress
         params, grads = list(params), list(grads)
-        if len(params) != len(grads):
-            raise ValueError(f"step needs one gradient per parameter, got {len(params)} params and {len(grads)} grads")
-        for i, (p, g) in enumerate(zip(params, grads)):
-            if getattr(g, "shape", None) != p.shape:
-                raise ValueError(f"gradient {i} has shape {getattr(g, 'shape', type(g).__name__)}, "
-                                 f"its parameter {p.shape}")
-        lr = self.current_lr()
-        wd = self.weight_decay
-        size = sum(p.size for p in params)
-        if self._g is None or self._g.size != size or self._g.dtype != params[0].dtype:
-            self._g = np.empty(size, dtype=params[0].dtype)
+        shapes = [p.shape for p in params]
+        if [getattr(g, "shape", None) for g in grads] != shapes:
+            raise ValueError(f"step needs one gradient per parameter with its shape; got parameters {shapes} "
+                             f"and gradients {[getattr(g, 'shape', type(g).__name__) for g in grads]}")
+        if shapes != self._shapes or self._g.dtype != params[0].dtype:  # new arrays: new buffer and state
+            self._g = np.empty(sum(p.size for p in params), dtype=params[0].dtype)
+            offsets = np.cumsum([0] + [p.size for p in params])
+            self._views = [self._g[a:b].reshape(shape) for a, b, shape in zip(offsets, offsets[1:], shapes)]
+            self._shapes = shapes
             self.reset()
+        lr, wd = self.current_lr(), self.weight_decay
         g = np.concatenate([x.ravel() for x in grads], out=self._g)
-        slices, start = [], 0
-        for p in params:
-            slices.append(slice(start, start + p.size))
-            start += p.size
         if wd and not self.decoupled_decay:  # L2: the gradient of (wd / 2) |W|^2 is wd * W
-            for p, where in zip(params, slices):
+            for p, view in zip(params, self._views):
                 if p.ndim > 1:
-                    g[where] += wd * p.ravel()
-        delta = self.direction(g, lr)
-        for p, where in zip(params, slices):
+                    view += wd * p
+        self.direction(g, lr)  # overwrites g with the step, so each view is its array's step
+        for p, view in zip(params, self._views):
             if wd and self.decoupled_decay and p.ndim > 1:
                 p *= 1 - lr * wd
-            p -= delta[where].reshape(p.shape)
+            p -= view
 
     def direction(self, g, lr):
-        """The flat step ``delta`` (``p -= delta``) from the flat gradient ``g`` (which it may overwrite)."""
+        """Overwrite the flat gradient ``g`` with the step to subtract (``p -= step``)."""
         raise NotImplementedError
 
     def reset(self):
@@ -123,7 +118,6 @@ class SGD(Optimizer):
 
     def direction(self, g, lr):
         g *= lr
-        return g
 
 
 class Momentum(Optimizer):
@@ -149,7 +143,11 @@ class Momentum(Optimizer):
             v = self.state["v"] = np.zeros_like(g)
         v *= self.beta
         v += g
-        return lr * (g + self.beta * v) if self.nesterov else lr * v
+        if self.nesterov:  # lr (g + beta v)
+            g += self.beta * v
+            g *= lr
+        else:              # lr v
+            np.multiply(v, lr, out=g)
 
     def _config(self):
         return {"beta": self.beta, "nesterov": self.nesterov}
@@ -193,7 +191,6 @@ class Adam(Optimizer):
         g += eps
         np.divide(m, g, out=g)
         g *= step
-        return g
 
     @property
     def t(self):

@@ -14,6 +14,7 @@ from threadpoolctl import threadpool_limits
 
 from .callbacks import DivergenceStop, History, ProgressBar, StopTraining, call
 from .optim import Adam, get_optimizer
+from . import validation
 from .validation import positive
 
 
@@ -44,18 +45,17 @@ def fit(net, X, y, epochs=DEFAULT_EPOCHS, batch_size=DEFAULT_BATCH_SIZE, optimiz
     epochs = positive(epochs, "epochs", integer=True, minimum=0)
     batch_size = positive(batch_size, "batch_size", integer=True)
     optimizer = default_optimizer() if optimizer is None else get_optimizer(optimizer)
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise ValueError(f"seed must be None or an int >= 0, got {seed!r}")
+    seed = validation.seed(seed)
     if augment is not None and not callable(augment):
         raise ValueError(f"augment must be a function (X_batch, rng) -> X_batch, got {augment!r}")
     if callbacks is not None and not isinstance(callbacks, (list, tuple)):
         raise ValueError(f"callbacks must be a list of callback objects, got {callbacks!r}")
-    validation = None
+    checked_val = None
     if validation_data is not None:
         if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
             raise ValueError(f"validation_data must be a pair (X_val, y_val), got {type(validation_data).__name__}")
         X_val = net._inputs(validation_data[0], name="X_val")
-        validation = (X_val, net.targets(validation_data[1], len(X_val), name="y_val"))
+        checked_val = (X_val, net.targets(validation_data[1], len(X_val), name="y_val"))
     history = History()
     callbacks = [history, DivergenceStop(), *(callbacks or []), *([ProgressBar()] if verbose else [])]
     steps = math.ceil(len(X) / batch_size)
@@ -67,7 +67,7 @@ def fit(net, X, y, epochs=DEFAULT_EPOCHS, batch_size=DEFAULT_BATCH_SIZE, optimiz
         # machine (a class on one JupyterHub) extra BLAS threads spin and wait.
         with np.errstate(over="ignore", invalid="ignore"), threadpool_limits(1, user_api="blas"):
             _loop(net, X, Y, epochs, batch_size, optimizer, callbacks, np.random.default_rng(seed), shuffle,
-                  validation, augment)
+                  checked_val, augment)
     except StopTraining as stop:
         history.stopped = stop.reason
     finally:

@@ -67,6 +67,58 @@ def resolve(value, base, registry, what, aliases=None, duck=()):
                      f"{next(iter(registry))!r}{methods}, got {value!r} of type {type(value).__name__}")
 
 
+def layer_list(layers):
+    """``Net``'s layers as a list: an ``InLayer``, then objects with ``forward`` and ``backward``."""
+    from .layers import InLayer
+
+    if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__"):
+        raise ValueError(f"Net needs a list of layers, starting with InLayer(units=...), got {layers!r}")
+    layers = list(layers)
+    if not layers or not isinstance(layers[0], InLayer):
+        raise ValueError("the first layer must be InLayer(units=...) declaring the input width, "
+                         f"got {layers[0] if layers else 'no layers'!r}")
+    bad = [layer for layer in layers[1:]
+           if not (callable(getattr(layer, "forward", None)) and callable(getattr(layer, "backward", None)))]
+    if len(layers) < 2 or bad:
+        raise ValueError("after InLayer every layer needs forward(X) and backward(dA), such as Dense(units=...); "
+                         f"got {bad or 'none'!r}")
+    return layers
+
+
+def float_dtype(dtype):
+    """``np.float32`` or ``np.float64`` as a NumPy dtype, else a ValueError."""
+    try:
+        found = np.dtype(dtype)
+    except TypeError:
+        found = None
+    if found not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+    return found
+
+
+def seed(value):
+    """A random seed: None (fresh entropy) or an int >= 0."""
+    if value is not None and (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer))
+                              or value < 0):
+        raise ValueError(f"seed must be None or an int >= 0, got {value!r}")
+    return value
+
+
+def gradients(named, grads):
+    """Raise a ValueError for the first gradient a layer's backward did not set, or set with the wrong shape.
+
+    ``named`` lists ``(layer number, layer, parameter name)`` as ``Net`` keeps them.
+    """
+    for (i, layer, name), g in zip(named, grads):
+        p = getattr(layer, name)
+        if g is None:
+            raise ValueError(f"layer {i} ({type(layer).__name__}): backward did not set d{name}; "
+                             f"it must assign self.d{name}, the gradient of the loss for {name}")
+        if getattr(g, "shape", None) != p.shape:
+            raise ValueError(f"layer {i} ({type(layer).__name__}): d{name} has shape "
+                             f"{getattr(g, 'shape', type(g).__name__)}, but {name} has shape {p.shape}")
+
+
 def inputs(X, width, dtype, name="X", allow_1d=False, warn_scale=False):
     """``X`` as a C-contiguous 2-D array ``(n, width)`` of ``dtype``, or a ValueError saying why not.
 

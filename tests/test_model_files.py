@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 import scratchnn as snn
-from scratchnn import net as net_module
 
 
 def make_net(**kw):

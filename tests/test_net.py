@@ -1,6 +1,9 @@
 """Net: building, training, prediction, and the errors bad input gets."""
 import math
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
@@ -327,8 +330,14 @@ def test_backward_names_the_problem_with_bad_targets(rng):
         seed_net().backward(np.zeros(4, dtype=int))
 
 
-def test_lazy_submodules_are_attributes():
-    assert snn.augment.Augment and snn.draw.strokes_to_mnist and snn.plotting.LivePlot
+def test_plots_images_and_widgets_load_only_when_used():
+    """``import scratchnn`` stays light (no matplotlib, Pillow, ipywidgets) until a plot, drawing or widget is used."""
+    code = ("import sys, scratchnn as snn\n"
+            "heavy = ('matplotlib', 'PIL', 'ipywidgets')\n"
+            "assert not [m for m in heavy if m in sys.modules], [m for m in heavy if m in sys.modules]\n"
+            "image = snn.draw.strokes_to_mnist([[(40, 40), (200, 220)]])\n"
+            "assert image.shape == (28, 28) and image.max() > 0 and 'PIL' in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
 def test_fit_warns_about_unscaled_pixels(mnist):
