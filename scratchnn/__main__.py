@@ -233,13 +233,13 @@ def _load_model(spec):
     from .net import Net
     from .pretrained import available, load_pretrained
 
-    path = Path(spec)
-    if path.exists():
-        return Net.load(path)
-    if spec in available():
+    if spec in available() and not Path(spec).exists():
         return load_pretrained(spec)
-    names = ", ".join(available()) or "none in this install"
-    raise FileNotFoundError(f"{spec}: no such file, and not the name of a shipped model (shipped: {names})")
+    try:
+        return Net.load(spec)  # a URL, a folder or a wrong file: one sentence saying so
+    except FileNotFoundError:
+        names = ", ".join(available()) or "none in this install"
+        raise FileNotFoundError(f"{spec}: no such file, and not the name of a shipped model (shipped: {names})") from None
 
 
 def cmd_evaluate(args, argv):

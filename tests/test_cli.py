@@ -284,3 +284,13 @@ def test_evaluate_without_a_model_evaluates_the_default_shipped_one(capsys):
     assert main(["evaluate", "--limit", "500"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("drawing: 784-256-128-10") and "test accuracy" in out
+
+
+@pytest.mark.parametrize("model,match", [
+    ("https://example.com/m.npz", "scratchnn reads model files from disk only, not from URLs"),
+    (".", "is a directory, expected an .npz model file"),
+])
+def test_evaluate_says_what_is_wrong_with_the_model_path_in_one_line(model, match, capsys):
+    assert main(["evaluate", model]) == 1
+    err = capsys.readouterr().err
+    assert match in one_error_line(err) and "Traceback" not in err

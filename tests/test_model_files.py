@@ -283,3 +283,98 @@ def test_load_refuses_an_archive_that_unpacks_too_big(saved, monkeypatch):
     monkeypatch.setattr(snn.io, "MAX_MODEL_BYTES", 1000)  # a real zip bomb would be slow to build
     with pytest.raises(ValueError, match=r"unpacks to [\d,]+ bytes, more than the 1,000 a model may hold"):
         snn.Net.load(path)
+
+
+# ------------------------------------------------------ crashes and wrong paths
+KILLED_SAVER = """
+import sys, numpy as np, scratchnn as snn
+net = snn.Net([snn.InLayer(784), snn.Dense(256, "relu"), snn.Dense(10, "softmax")], seed=0)
+print("ready", flush=True)
+while True:
+    net.save(sys.argv[1], note="x" * 200_000)
+"""
+
+
+def test_saves_killed_mid_write_leave_the_file_intact_and_the_next_save_cleans_up(saved):
+    """SIGKILL a process that saves over and over: the model file always loads, and the next save
+    removes the temp files the dead writers left (a live writer's are never touched)."""
+    import subprocess
+    import sys
+    import time
+
+    net, path, _, _ = saved
+    litter = 0
+    for kill in range(8):
+        proc = subprocess.Popen([sys.executable, "-c", KILLED_SAVER, str(path)], stdout=subprocess.PIPE, text=True)
+        try:
+            assert proc.stdout.readline().strip() == "ready"
+            time.sleep(0.05 + 0.03 * kill)  # somewhere inside one of its saves
+        finally:
+            proc.kill()
+            proc.wait(timeout=60)
+        snn.Net.load(path)  # intact: the old model or a whole new one, never half of one
+        litter += len(files_in(path.parent)) - 1
+    assert litter > 0, "no kill landed inside a save: the test proved nothing"
+    live = path.parent / f".{path.name}.{__import__('os').getpid()}.0123abcd.tmp"  # this process is alive
+    live.write_bytes(b"in progress")
+    net.save(path)
+    assert files_in(path.parent) == sorted([live.name, "model.npz"])
+
+
+def test_a_file_name_of_250_bytes_saves_and_loads(tmp_path):
+    path = tmp_path / ("m" * 246 + ".npz")
+    make_net().save(path)
+    assert snn.Net.load(path).architecture() == [6, 5, 4, 3] and files_in(tmp_path) == [path.name]
+
+
+@pytest.mark.parametrize("where,match", [
+    ("https://example.com/m.npz", r"https://example.com/m.npz: scratchnn reads model files from disk only"),
+    ("", "got an empty string"),
+])
+def test_load_says_urls_and_empty_names_are_not_model_files(where, match):
+    with pytest.raises(ValueError, match=match):
+        snn.Net.load(where)
+
+
+def test_load_and_save_say_a_directory_is_not_a_model_file(tmp_path):
+    with pytest.raises(ValueError, match="is a directory, expected an .npz model file"):
+        snn.Net.load(tmp_path)
+    with pytest.raises(ValueError, match="is a directory; give a file name"):
+        make_net().save(tmp_path)
+
+
+def test_metadata_nested_too_deep_is_refused_in_one_sentence(saved, tmp_path):
+    _, _, arrays, _ = saved
+    path = write_raw(tmp_path / "deep.npz", arrays, "[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ValueError, match="nested too deeply"):
+        snn.Net.load(path)
+
+
+def test_weights_beyond_the_declared_dtype_are_refused(saved, tmp_path):
+    _, _, arrays, meta = saved
+    arrays = dict(arrays, W1=np.full(arrays["W1"].shape, 1e300))  # float64 values a float32 net can't hold
+    with pytest.raises(ValueError, match=r"W1 holds values up to 1e\+300, beyond float32"):
+        snn.Net.load(write_raw(tmp_path / "huge.npz", arrays, meta))
+
+
+def test_save_refuses_weights_of_the_wrong_shape_and_writes_nothing(tmp_path):
+    net = make_net()
+    net.dense[0].W = np.zeros((5, 6), dtype=np.float32)
+    with pytest.raises(ValueError, match=r"W1 has shape \(5, 6\), but a 6-5-4-3 net needs \(6, 5\): not saved"):
+        net.save(tmp_path / "m.npz")
+    assert files_in(tmp_path) == []
+
+
+def test_save_refuses_a_layer_a_file_cannot_describe(tmp_path):
+    class Mine:
+        units, param_names = 3, ()
+
+        def forward(self, X):
+            return X[:, :3]
+
+        def backward(self, dA):
+            return None
+
+    net = snn.Net([snn.InLayer(6), Mine()], cost_function=snn.MSELoss)
+    with pytest.raises(ValueError, match=r"layer 1 .* cannot be saved: model files hold Dense layers"):
+        net.save(tmp_path / "m.npz")

@@ -344,3 +344,32 @@ def test_fit_warns_about_unscaled_pixels(mnist):
     (X, y), _ = mnist
     with pytest.warns(UserWarning, match=r"values up to 255.*X / 255"):
         seed_net().fit(X[:64] * 255, y[:64], epochs=1)
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: snn.Net(5), r"Net needs a list of layers.*got 5"),
+    (lambda: seed_net(seed="abc"), r"seed must be None or an int >= 0, got 'abc'"),
+    (lambda: snn.Net([snn.InLayer(4), snn.Dense(2)], dtype="bogus"), r"dtype must be float32 or float64, got 'bogus'"),
+])
+def test_wrong_arguments_are_one_sentence_value_errors_not_type_errors(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_fit_says_callbacks_must_be_a_list(rng):
+    net = snn.Net([snn.InLayer(4), snn.Dense(2, "softmax")], seed=0)
+    with pytest.raises(ValueError, match="callbacks must be a list of callback objects, got <built-in function print>"):
+        net.fit(rng.random((8, 4)), np.zeros(8, dtype=int), epochs=1, callbacks=print)
+
+
+def test_float64_inputs_beyond_float32_are_called_too_large_not_nan():
+    net = snn.Net([snn.InLayer(2), snn.Dense(2, "softmax")], seed=0)
+    with pytest.raises(ValueError, match=r"values up to 1e\+300, beyond what float32 holds"):
+        net.predict(np.array([[1e300, 0.0]]))
+
+
+def test_mse_with_one_output_reports_no_accuracy(rng):
+    net = snn.Net([snn.InLayer(3), snn.Dense(1)], cost_function=snn.MSELoss, seed=0)
+    X, y = rng.random((16, 3)), rng.random(16)
+    assert set(net.evaluate(X, y)) == {"loss"}
+    assert "accuracy" not in net.fit(X, y, epochs=1).history
