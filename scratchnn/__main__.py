@@ -13,6 +13,7 @@ import platform
 import shlex
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 COMMAND_HELP = {
@@ -196,8 +197,10 @@ def cmd_train(args, argv):
     print(f"training {arch} ({args.activation}) on {len(X):,} images: {args.optimizer}, lr {lr:g} "
           f"({args.schedule}), {args.epochs} epoch{'s' * (args.epochs != 1)} of batch {args.batch_size}, "
           f"seed {args.seed}", flush=True)
-    history = net.fit(X, y, epochs=args.epochs, batch_size=args.batch_size, optimizer=optimizer,
-                      validation_data=(X_test, y_test), seed=args.seed, verbose=True)
+    with warnings.catch_warnings():  # a diverged run's warning is said once, below, as the error
+        warnings.simplefilter("ignore", RuntimeWarning)
+        history = net.fit(X, y, epochs=args.epochs, batch_size=args.batch_size, optimizer=optimizer,
+                          validation_data=(X_test, y_test), seed=args.seed, verbose=True)
     if history.stopped:
         raise RuntimeError(history.stopped + " Nothing was saved.")
     result = net.evaluate(X_test, y_test)

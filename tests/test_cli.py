@@ -166,7 +166,9 @@ def test_training_that_diverges_is_a_one_line_error_and_saves_nothing(fast_mnist
     out = tmp_path / "m.npz"
     argv = ["train", "--optimizer", "sgd", "--lr", "10000", "--limit", "500", "--epochs", "1", "--out", str(out)]
     assert main(argv) == 1
-    error = one_error_line(capsys.readouterr().err)
+    err = capsys.readouterr().err
+    error = one_error_line(err)
+    assert err.count("loss grew from") == 1, err  # said once, as the error, not also as a warning
     assert "loss grew from" in error and "try 0.1" in error and "Nothing was saved" in error and not out.exists()
 
 
