@@ -89,13 +89,14 @@ def _loop(net, X, Y, epochs, batch_size, optimizer, callbacks, rng, shuffle, val
         loss_sum = correct = 0.0
         for step in range(1, steps + 1):
             idx = order[(step - 1) * batch_size: step * batch_size]
-            Xb, Yb = X[idx], (eye[labels[idx]] if one_hot else Y[idx])
+            yb = labels[idx]
+            Xb, Yb = X[idx], (eye[yb] if one_hot else Y[idx])
             if augment is not None:
                 Xb = augment(Xb, rng)
             P = net.forward(Xb)
             loss = net.backward(Yb)
             optimizer.progress = ((epoch - 1) * steps + step - 1) / total
-            batch_correct = int(np.count_nonzero(P.argmax(1) == labels[idx]))
+            batch_correct = int(np.count_nonzero(P.argmax(1) == yb))
             call(callbacks, "on_step_end", epoch, step,
                  {"loss": loss, "accuracy": batch_correct / len(idx), "lr": _lr(optimizer)})
             optimizer.step(net.params(), net.grads())
