@@ -7,6 +7,7 @@ id, so the next write to the same path can remove what a killed writer left, and
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -52,19 +53,40 @@ def remove_stale_temps(path):
     return removed
 
 
+_WHY = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+        errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied"}
+
+
 @contextlib.contextmanager
 def atomic_write(path):
-    """Yield a binary file object; on success it replaces ``path`` in one step (``os.replace``)."""
+    """Yield a binary file object; on success it replaces ``path`` in one step (``os.replace``).
+
+    On any failure the temporary file is removed and ``path`` is left as it was; a full disk, a
+    read-only folder or a missing permission is said in one sentence (still an ``OSError``).
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(path)
-    tmp = path.parent / f".{_stem(path.name)}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the mode any new file gets (umask)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(path)
+        tmp = path.parent / f".{_stem(path.name)}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the mode any new file gets (umask)
+    except OSError as e:
+        raise _explained(e, path) from None
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
+        if isinstance(e, OSError) and e.errno in _WHY:
+            raise _explained(e, path) from None
         raise
+
+
+def _explained(error, path):
+    why = _WHY.get(error.errno)
+    if why is None:
+        return error
+    kept = "the existing file is unchanged" if path.exists() else "nothing was written"
+    return OSError(error.errno, f"cannot write {path}: {why}; {kept}")

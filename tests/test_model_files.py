@@ -113,6 +113,36 @@ def test_an_error_while_writing_leaves_the_existing_file_intact(saved, monkeypat
     assert snn.Net.load(path).metadata["test_accuracy"] == 0.9625
 
 
+def test_a_full_disk_is_said_in_one_sentence_and_the_existing_file_is_kept(saved, monkeypatch):
+    import errno
+
+    net, path, _, _ = saved
+    before = path.read_bytes()
+
+    def savez_full_disk(f, **arrays):
+        f.write(b"PK\x03\x04 the start of an archive")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", savez_full_disk)
+    with pytest.raises(OSError, match=r"cannot write .*model.npz: the disk is full; the existing file is unchanged"):
+        net.save(path)
+    assert path.read_bytes() == before and files_in(path.parent) == ["model.npz"]
+
+
+def test_a_read_only_folder_is_said_in_one_sentence(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    def read_only(*args, **kwargs):  # what a read-only mount answers (root ignores chmod, so it is simulated)
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(os, "open", read_only)
+    with pytest.raises(OSError, match="cannot write .*m.npz: the file system is read-only; nothing was written"):
+        make_net().save(tmp_path / "m.npz")
+    monkeypatch.undo()
+    assert files_in(tmp_path) == []
+
+
 def test_save_overwrites_an_existing_model(saved):
     _, path, _, _ = saved
     make_net(dtype=np.float64).save(path, test_accuracy=0.5)
