@@ -1,12 +1,49 @@
 """One-line checks for notebooks: compare your array with the library's, grade an exercise.
 
-``compare`` prints one row of a makemore-style table (exact / close / max difference),
-``check`` prints a clear verdict for a "your turn" exercise and returns it.
+``compare`` prints one row of a makemore-style table (exact / close / max difference).
+``check`` and ``check_close`` grade a "your turn" exercise: they print ``✅ label: right.`` or raise
+``CheckFailed``, which a notebook shows as one line, ``❌ label: not yet. <hint>``, not a stack dump
+(so nbgrader scores the cell zero and the learner reads only the hint). An exercise the learner has
+not written yet raises ``NotWritten`` (the student version's stub), also shown as one line.
+``reveal(name)`` prints the solution of an exercise from the teacher's notebooks, for after trying.
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 
+TEACHER_NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+class CheckFailed(AssertionError):
+    """A check that did not pass. IPython (and so Jupyter and nbgrader) shows it as its one-line message."""
+
+    def _render_traceback_(self):
+        return [str(self)]
+
+
+class NotWritten(NotImplementedError):
+    """Raised by an exercise's stub in the student version until the learner writes it.
+
+    Shown as one line naming the function (found from where it was raised) instead of a stack dump.
+    """
+
+    def __str__(self):
+        if self.args:
+            return str(self.args[0])
+        tb, name = self.__traceback__, None
+        while tb is not None:                    # the innermost frame is the stub that raised
+            code = tb.tb_frame.f_code
+            name = getattr(code, "co_qualname", code.co_name)
+            tb = tb.tb_next
+        what = f"`{name}`" if name and name != "<module>" else "this exercise"
+        return (f"❌ {what} is not written yet: replace `raise snn.checks.NotWritten()` in its cell with your "
+                "code, run that cell, then run this one again.")
+
+    def _render_traceback_(self):
+        return [str(self)]
 
 
 def compare(name, mine, reference, rtol=1e-5, atol=1e-8):
@@ -25,40 +62,65 @@ def compare(name, mine, reference, rtol=1e-5, atol=1e-8):
     return close
 
 
-def is_solution(answer):
-    """True while ``answer`` is still the notebook's hidden solution (a function or class named ``*_solution``).
+def check(label, ok, hint=""):
+    """Grade an exercise: print ``✅ label: right.`` and return True, or raise ``CheckFailed`` with the hint."""
+    if not bool(ok):
+        raise CheckFailed(f"❌ {label}: not yet. {hint}".rstrip())
+    print(f"✅ {label}: right.")
+    return True
 
-    Checks by name, not identity: re-running the solution cell makes a new object, but its name
-    stays ``..._solution``, and a learner's own ``def`` or ``class`` never has that name.
+
+def diagnose(mine, expected, batch=None):
+    """Name a common mistake that turns ``expected`` into ``mine``, or return "".
+
+    Recognises a missing transpose, a sum over the wrong axis or without ``keepdims``, a sign error, and
+    a result off by a constant factor (with ``batch`` = N: an extra or missing division by N).
     """
-    return getattr(answer, "__name__", "").endswith("_solution")
+    mine, expected = np.asarray(mine), np.asarray(expected)
+    if mine.dtype.kind not in "fiub" or expected.dtype.kind not in "fiub":
+        return ""
+    if mine.shape != expected.shape:
+        if mine.ndim == 2 and mine.shape == expected.shape[::-1]:
+            if np.allclose(mine.T, expected, rtol=1e-5, atol=1e-8):
+                return "It is the right answer transposed: swap the order or add a .T."
+            return "Its shape is the transpose of the expected one: check which operand needs a .T."
+        if mine.size == expected.size and np.allclose(mine.reshape(expected.shape), expected, rtol=1e-5, atol=1e-8):
+            return f"Right numbers, wrong shape: expected {expected.shape} (mind keepdims and reshapes)."
+        if expected.ndim == 1 and mine.ndim >= 1 and expected.shape[0] not in mine.shape[-1:]:
+            return "Looks summed over the wrong axis: sum over the examples (axis=0), one entry per unit."
+        return ""
+    if mine.ndim == 2 and mine.shape[0] == mine.shape[1] and mine.size > 1 \
+            and np.allclose(mine.T, expected, rtol=1e-5, atol=1e-8):
+        return "It is the right answer transposed: check which matrix needs a .T."
+    e, m = expected.astype(np.float64).ravel(), mine.astype(np.float64).ravel()
+    if not np.any(e) or not np.all(np.isfinite(m)):
+        return ""
+    factor = float(e @ m / (e @ e))
+    if abs(factor - 1) < 1e-6 or not np.allclose(m, factor * e, rtol=1e-5, atol=1e-8):
+        return ""
+    if abs(factor + 1) < 1e-6:
+        return "Right size, wrong sign: check the sign of each term."
+    if batch:
+        for k in (batch, batch * batch):
+            if abs(factor * k - 1) < 1e-6 or abs(factor / k - 1) < 1e-6:
+                more = "an extra" if factor < 1 else "a missing"
+                return f"Off by a factor of {factor:.3g}: {more} division by N = {batch}?"
+    return f"Off by a constant factor of {factor:.3g}: look for a missing or extra constant."
 
 
-def check(label, ok, hint="", solution=False):
-    """Print a verdict for an exercise: ``right`` or ``not yet`` with a hint. Returns ``ok``.
+def check_close(label, mine, expected, rtol=1e-5, atol=1e-8, hint="", batch=None):
+    """``check`` for numbers and arrays: right when shapes match and ``np.allclose(mine, expected, rtol, atol)``.
 
-    ``solution=True`` says the answer being checked is still the hidden solution's (e.g.
-    ``count_params is count_params_solution``): the verdict then says so, so a learner whose
-    own cell failed is never told that *they* got it right.
+    A wrong answer raises ``CheckFailed`` saying what differs, the common mistake it looks like (see
+    ``diagnose``; ``batch`` is N for off-by-N), and the hint.
     """
-    ok = bool(ok)
-    if ok and solution:
-        print(f"✅ {label}: right, but that is the hidden solution. Write your own in the cell above and check again.")
-    elif ok:
-        print(f"✅ {label}: right.")
-    else:
-        print(f"❌ {label}: not yet. {hint}".rstrip())
-    return ok
-
-
-def check_close(label, mine, expected, rtol=1e-5, atol=1e-8, hint="", solution=False):
-    """``check`` for numbers and arrays: right when shapes match and ``np.allclose(mine, expected, rtol, atol)``."""
     mine, expected = np.asarray(mine), np.asarray(expected)
     if mine.dtype.kind == "O" and any(v is None for v in mine.flat):
         # a function that forgot to `return` gives None; say so instead of failing inside np.allclose
         return check(label, False, f"got None where a number was expected (a missing `return`?). {hint}")
     if mine.shape != expected.shape:
-        return check(label, False, f"expected shape {expected.shape}, got {mine.shape}. {hint}")
+        return check(label, False, f"expected shape {expected.shape}, got {mine.shape}. "
+                                   f"{diagnose(mine, expected, batch)} {hint}".replace("  ", " "))
     if expected.dtype.kind in "fiub" and mine.dtype.kind not in "fiub":
         numbers = None
         if mine.dtype.kind == "O":                    # e.g. a list of Python numbers and arrays
@@ -71,7 +133,7 @@ def check_close(label, mine, expected, rtol=1e-5, atol=1e-8, hint="", solution=F
         mine = numbers
     ok = bool(np.allclose(mine, expected, rtol=rtol, atol=atol))
     if ok or mine.dtype.kind not in "fiub" or expected.dtype.kind not in "fiub":
-        return check(label, ok, hint, solution)
+        return check(label, ok, hint)
     if mine.size == 1:
         detail = f"got {mine.item():.6g}, expected {expected.item():.6g} (tolerance {atol + rtol * abs(expected.item()):.1g})."
     else:
@@ -79,4 +141,27 @@ def check_close(label, mine, expected, rtol=1e-5, atol=1e-8, hint="", solution=F
         worst = np.unravel_index(np.argmax(diff - rtol * np.abs(expected)), diff.shape)
         detail = (f"{int(np.count_nonzero(~np.isclose(mine, expected, rtol=rtol, atol=atol)))} of {mine.size} entries "
                   f"differ; at {tuple(map(int, worst))} got {mine[worst]:.6g}, expected {expected[worst]:.6g}.")
-    return check(label, False, f"{detail} {hint}".strip())
+    return check(label, False, " ".join(s for s in (detail, diagnose(mine, expected, batch), hint) if s))
+
+
+def reveal(name, folder=None):
+    """Print the teacher's solution of exercise ``name`` (its function or class name), after you tried.
+
+    Reads the teacher's notebooks (``notebooks/`` of the repository, or ``folder``) and prints the
+    answer cell whose nbgrader ``grade_id`` is ``name``.
+    """
+    folder = Path(folder) if folder else TEACHER_NOTEBOOKS
+    for path in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if meta.get("solution") and meta.get("grade_id") == name:
+                print(f"# One solution, from {path.name}:\n" + "".join(cell["source"]))
+                return
+    known = sorted({cell["metadata"]["nbgrader"]["grade_id"]
+                    for path in folder.glob("[0-9][0-9]_*.ipynb")
+                    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]
+                    if cell.get("metadata", {}).get("nbgrader", {}).get("solution")})
+    if not known:
+        print(f"No teacher's notebooks in {folder}: open the repository's notebooks/ folder to see the solutions.")
+    else:
+        print(f"No exercise named {name!r}; the exercises are: {', '.join(known)}.")

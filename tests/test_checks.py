@@ -1,50 +1,78 @@
-"""snn.checks: the verdicts a learner reads after an exercise; a wrong answer never crashes them."""
+"""snn.checks: the verdicts a learner reads after an exercise: one line, never a stack dump."""
 import numpy as np
+import pytest
 
 import scratchnn as snn
+from scratchnn.checks import CheckFailed, NotWritten
 
 
-def test_check_close_says_none_came_back_instead_of_crashing(capsys):
-    assert snn.checks.check_close("rate", None, 0.02, hint="Return the factor.") is False
-    assert snn.checks.check_close("image", None, np.zeros((28, 28))) is False      # not "expected shape"
-    first, second = capsys.readouterr().out.splitlines()
-    assert first.startswith("❌ rate: not yet.") and "got None" in first and "Return the factor." in first
-    assert "got None" in second
+def verdict(label, mine, expected, **kwargs):
+    with pytest.raises(CheckFailed) as failed:
+        snn.checks.check_close(label, mine, expected, **kwargs)
+    assert failed.value._render_traceback_() == [str(failed.value)]
+    return str(failed.value)
 
 
-def test_check_close_rejects_a_list_holding_none_or_text(capsys):
-    assert snn.checks.check_close("rates", [0.02, None], [0.02, 0.002]) is False
-    assert snn.checks.check_close("rate", "0.02", 0.02) is False
-    out = capsys.readouterr().out.splitlines()
-    assert "got None" in out[0] and "expected numbers" in out[1]
+def test_check_close_says_none_came_back_instead_of_crashing():
+    message = verdict("rate", None, 0.02, hint="Return the factor.")
+    assert message.startswith("❌ rate: not yet.") and "got None" in message and "Return the factor." in message
+    assert "got None" in verdict("image", None, np.zeros((28, 28)))          # not "expected shape"
 
 
-def test_check_close_reports_a_shape_mismatch(capsys):
-    assert snn.checks.check_close("rates", np.zeros(3), np.zeros(100)) is False
-    assert "expected shape (100,), got (3,)" in capsys.readouterr().out
+def test_check_close_rejects_a_list_holding_none_or_text():
+    assert "got None" in verdict("rates", [0.02, None], [0.02, 0.002])
+    assert "expected numbers" in verdict("rate", "0.02", 0.02)
 
 
-def test_check_close_tells_the_learner_when_the_answer_is_still_the_hidden_solution(capsys):
-    assert snn.checks.check_close("kappa", 1.0, 1.0, solution=True) is True
+def test_check_close_reports_a_shape_mismatch():
+    assert "expected shape (100,), got (3,)" in verdict("rates", np.zeros(3), np.zeros(100))
+
+
+def test_a_right_answer_prints_one_line_and_returns_true(capsys):
     assert snn.checks.check_close("kappa", 1.0, 1.0) is True
-    first, second = capsys.readouterr().out.splitlines()
-    assert "that is the hidden solution" in first and second == "✅ kappa: right."
+    assert capsys.readouterr().out == "✅ kappa: right.\n"
 
 
-def test_a_wrong_hidden_solution_is_still_wrong(capsys):
-    assert snn.checks.check("kappa", False, "Look again.", solution=True) is False
-    assert capsys.readouterr().out == "❌ kappa: not yet. Look again.\n"
+def test_a_wrong_answer_raises_one_line_with_the_hint():
+    with pytest.raises(CheckFailed, match=r"^❌ kappa: not yet\. Look again\.$"):
+        snn.checks.check("kappa", False, "Look again.")
 
 
-def test_is_solution_goes_by_name_so_rerunning_the_solution_cell_cannot_fool_it():
-    def count_params_solution(sizes):
-        return 0
+@pytest.mark.parametrize("mistake, words", [
+    (lambda X, dZ: dZ.T @ X, "transpose"),                         # (H, D) instead of (D, H)
+    (lambda X, dZ: X.T @ dZ / len(X), "division by N = 6"),        # an extra /N
+    (lambda X, dZ: -(X.T @ dZ), "wrong sign"),
+])
+def test_common_mistakes_are_named(mistake, words):
+    rng = np.random.default_rng(0)
+    X, dZ = rng.normal(size=(6, 4)), rng.normal(size=(6, 3))
+    assert words in verdict("dW", mistake(X, dZ), X.T @ dZ, batch=6)
 
-    count_params = count_params_solution
-    assert snn.checks.is_solution(count_params)
 
-    def count_params(sizes):  # the learner's own
-        return 0
+def test_a_bias_gradient_summed_over_the_wrong_axis_is_named():
+    dZ = np.random.default_rng(1).normal(size=(6, 3))
+    assert "wrong axis" in verdict("db", dZ.sum(axis=1), dZ.sum(axis=0))
+    assert "keepdims" in verdict("db", dZ.sum(axis=0, keepdims=True), dZ.sum(axis=0))
 
-    assert not snn.checks.is_solution(count_params)
-    assert not snn.checks.is_solution(lambda sizes: 0) and not snn.checks.is_solution(3.0)
+
+def test_a_square_matrix_transposed_is_named():
+    W = np.random.default_rng(2).normal(size=(3, 3))
+    assert "transposed" in verdict("W", W.T, W)
+
+
+def test_an_unwritten_stub_names_itself_in_one_line():
+    def dense_backward(dZ, cache):
+        raise NotWritten()
+
+    with pytest.raises(NotWritten) as failed:
+        dense_backward(None, None)
+    (line,) = failed.value._render_traceback_()
+    assert line.startswith("❌ `") and "dense_backward" in line and "not written yet" in line
+
+
+def test_reveal_prints_the_teachers_solution(capsys):
+    snn.checks.reveal("count_params")
+    out = capsys.readouterr().out
+    assert "def count_params" in out and "BEGIN SOLUTION" in out
+    snn.checks.reveal("no_such_exercise")
+    assert "the exercises are:" in capsys.readouterr().out

@@ -1,0 +1,99 @@
+"""The student release, graded by the real nbgrader in a temporary course directory.
+
+``nbgrader generate_assignment`` makes the student version of every notebook (no solution line may
+survive in it); ``nbgrader autograde`` then grades two submissions of the notebooks in GRADED: the
+teacher's notebooks as committed (full marks) and the untouched student version (zero, and every
+error in it is the one-line ❌ of a check or stub, never a stack dump or a cell broken by a stub).
+GRADED holds the notebooks whose exercises are the course's core (03 dense layer, 04 softmax and
+cross-entropy); they run in a few seconds each, so the autograde of both submissions stays under a
+minute. Set SCRATCHNN_GRADE_ALL=1 to grade every notebook (about 2 minutes more).
+"""
+import json
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import student_release  # noqa: E402
+
+pytest.importorskip("nbgrader")
+
+GRADED = ("03_", "04_")
+ONE_LINE_ERRORS = {"NotWritten", "CheckFailed"}
+
+
+def solution_lines(nb_path):
+    """The code lines inside the solution regions of a teacher's notebook and nowhere else in it."""
+    lines, outside, inside = [], set(), False
+    for cell in json.loads(nb_path.read_text())["cells"]:
+        for line in "".join(cell["source"]).splitlines():
+            if "### BEGIN SOLUTION" in line:
+                inside = True
+            elif "### END SOLUTION" in line:
+                inside = False
+            elif inside and line.strip() and not line.strip().startswith("#"):
+                lines.append(line.strip())
+            else:
+                outside.add(line.strip())
+    return [line for line in lines if line not in outside]
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory):
+    course = student_release.make_course(tmp_path_factory.mktemp("course"), student_release.course_notebooks())
+    return course, student_release.generate(course)
+
+
+def test_every_notebook_has_graded_exercises_and_the_release_leaks_no_solution(release):
+    _, folder = release
+    for teacher in student_release.course_notebooks():
+        student = folder / teacher.name
+        text = "\n".join("".join(c["source"]) for c in json.loads(student.read_text())["cells"])
+        solutions = solution_lines(teacher)
+        assert solutions, f"{teacher.name} has no solution regions"
+        student_lines = {line.strip() for line in text.splitlines()}
+        leaked = [line for line in solutions if line in student_lines]
+        assert not leaked, f"{teacher.name}: solution lines left in the student version: {leaked[:3]}"
+        assert "BEGIN SOLUTION" not in text and "NotWritten()" in text
+        cells = json.loads(student.read_text())["cells"]
+        assert not any(c.get("outputs") for c in cells if c["cell_type"] == "code"), f"{student.name} keeps outputs"
+        points = sum(c["metadata"].get("nbgrader", {}).get("points", 0) for c in cells)
+        assert points > 0, f"{teacher.name} has no graded check cells"
+
+
+def test_autograde_gives_the_teacher_full_marks_and_the_untouched_student_version_zero(release):
+    course, folder = release
+    grade_all = os.environ.get("SCRATCHNN_GRADE_ALL") == "1"
+    graded = [p for p in student_release.course_notebooks() if grade_all or p.name.startswith(GRADED)]
+    for who, source in [("teacher", student_release.NOTEBOOKS), ("student", folder)]:
+        submitted = course / "submitted" / who / student_release.ASSIGNMENT
+        submitted.mkdir(parents=True)
+        for path in graded:
+            shutil.copy2(source / path.name, submitted / path.name)
+    for path in (course / "source" / student_release.ASSIGNMENT).glob("*.ipynb"):
+        if path.name not in {p.name for p in graded}:
+            path.unlink()
+    student_release.nbgrader(course, "generate_assignment", student_release.ASSIGNMENT, "--force")
+    student_release.nbgrader(course, "autograde", student_release.ASSIGNMENT, "--force", "--create")
+
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        teacher = gradebook.find_submission(student_release.ASSIGNMENT, "teacher")
+        student = gradebook.find_submission(student_release.ASSIGNMENT, "student")
+        assert teacher.max_score > 0 and teacher.score == teacher.max_score, (teacher.score, teacher.max_score)
+        assert student.score == 0, student.score
+
+    for path in graded:
+        autograded = course / "autograded" / "student" / student_release.ASSIGNMENT / path.name
+        for i, cell in enumerate(json.loads(autograded.read_text())["cells"]):
+            for out in cell.get("outputs", []):
+                if out["output_type"] == "error":
+                    where = f"{path.name} cell {i}"
+                    assert out["ename"] in ONE_LINE_ERRORS, f"{where}: {out['ename']}: {out['evalue']}"
+                    assert len(out["traceback"]) == 1 and out["traceback"][0].startswith("❌"), where
+                    assert re.search(r"not (written )?yet", out["traceback"][0]), where

@@ -1,0 +1,87 @@
+"""Make the student version of the course notebooks with nbgrader, and grade notebooks with it.
+
+    python tools/student_release.py                  # student/ <- every notebook, solutions removed
+    python tools/student_release.py --out DIR 03 04  # only the notebooks whose names start with these
+
+The committed notebooks in notebooks/ are the teacher's: each exercise's answer cell holds one
+solution between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` and each check cell is an nbgrader
+test cell with points. This runs the real ``nbgrader generate_assignment`` in a temporary course
+directory; nbgrader replaces each solution with ``raise snn.checks.NotWritten()`` (one-line ❌ when
+a check calls it) and clears all outputs. The student notebooks then go to ``--out`` (default
+``student/`` at the repository's root, which git ignores). Open them there; the teacher's notebooks
+stay in notebooks/, and ``snn.checks.reveal("name")`` prints one solution after you tried.
+
+For a class, ``make_course`` writes a whole nbgrader course directory (config, ``source/``) that
+``nbgrader generate_assignment scratchnn`` / ``nbgrader autograde scratchnn`` use as they are.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+ASSIGNMENT = "scratchnn"
+STUB = "# YOUR CODE HERE\nraise snn.checks.NotWritten()"
+CONFIG = f'''c = get_config()
+c.CourseDirectory.root = {{root!r}}
+c.CourseDirectory.course_id = "scratchnn"
+# every notebook imports scratchnn as snn first; the stub then fails as one line naming the exercise
+c.ClearSolutions.code_stub = {{{{"python": {STUB!r}}}}}
+c.ClearSolutions.enforce_metadata = True
+c.Execute.timeout = 300
+'''
+
+
+def course_notebooks(prefixes=()):
+    paths = sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")
+                   if not prefixes or any(p.name.startswith(x) for x in prefixes))
+    if not paths:
+        sys.exit(f"no notebook in {NOTEBOOKS} starts with {list(prefixes)}")
+    return paths
+
+
+def make_course(course: Path, notebooks) -> Path:
+    """An nbgrader course directory at ``course`` with ``notebooks`` as the assignment's source."""
+    source = course / "source" / ASSIGNMENT
+    source.mkdir(parents=True, exist_ok=True)
+    for path in notebooks:
+        shutil.copy2(path, source / path.name)
+    (course / "nbgrader_config.py").write_text(CONFIG.format(root=str(course)))
+    return course
+
+
+def nbgrader(course: Path, *args, timeout=900):
+    """Run ``nbgrader ARGS`` in ``course``; raise with nbgrader's own log if it fails."""
+    run = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True,
+                         text=True, timeout=timeout)
+    if run.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
+    return run
+
+
+def generate(course: Path) -> Path:
+    """``nbgrader generate_assignment``; returns the folder of the student notebooks."""
+    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    return course / "release" / ASSIGNMENT
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("prefixes", nargs="*", help="only notebooks whose names start with these")
+    ap.add_argument("--out", type=Path, default=ROOT / "student", help="where the student notebooks go")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="scratchnn-course-") as tmp:
+        release = generate(make_course(Path(tmp), course_notebooks(args.prefixes)))
+        args.out.mkdir(parents=True, exist_ok=True)
+        for path in sorted(release.glob("*.ipynb")):
+            shutil.copy2(path, args.out / path.name)
+            print(args.out / path.name)
+
+
+if __name__ == "__main__":
+    main()
