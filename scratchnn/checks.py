@@ -151,14 +151,14 @@ def reveal(name, folder=None):
     answer cell whose nbgrader ``grade_id`` is ``name``.
     """
     folder = Path(folder) if folder else TEACHER_NOTEBOOKS
-    for path in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
+    for path in sorted(folder.glob("[0-9][0-9]*_*.ipynb")):
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
             meta = cell.get("metadata", {}).get("nbgrader", {})
             if meta.get("solution") and meta.get("grade_id") == name:
                 print(f"# One solution, from {path.name}:\n" + "".join(cell["source"]))
                 return
     known = sorted({cell["metadata"]["nbgrader"]["grade_id"]
-                    for path in folder.glob("[0-9][0-9]_*.ipynb")
+                    for path in folder.glob("[0-9][0-9]*_*.ipynb")
                     for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]
                     if cell.get("metadata", {}).get("nbgrader", {}).get("solution")})
     if not known:

@@ -38,7 +38,7 @@ c.Execute.timeout = 300
 
 
 def course_notebooks(prefixes=()):
-    paths = sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")
+    paths = sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]*_*.ipynb")
                    if not prefixes or any(p.name.startswith(x) for x in prefixes))
     if not paths:
         sys.exit(f"no notebook in {NOTEBOOKS} starts with {list(prefixes)}")
