@@ -9,14 +9,26 @@ Where the files are looked for, in order:
 
 Every file is checked against the SHA-256 of the original (uncompressed) file,
 and parsed only if its IDX header (magic number, dimensions) is what MNIST's is.
+Inflating a gzipped file stops at the original's size, so a file that would
+inflate to more (a "gzip bomb") costs nothing before it is refused.
+
+The float32 images ``load_mnist()`` returns are shared: the first call on a
+machine writes them once to a ``.npy`` cache file (``$SCRATCHNN_CACHE``, else the
+user cache above) and every later call, in any notebook or process, maps that
+file read-only. The operating system then keeps one copy in memory however many
+kernels use MNIST, and a learner's ``X_train[0] = 0`` is an error instead of a
+change to every other notebook's data.
 """
 from __future__ import annotations
 
-import gzip
+import contextlib
+import errno
 import hashlib
 import http.client
 import os
+import time
 import urllib.request
+import warnings
 import zlib
 from importlib import resources
 from pathlib import Path
@@ -72,10 +84,19 @@ def load_mnist(flatten=True, normalize=True, dtype=np.float32, download=True, mi
     ``X``: ``(n, 784)`` (or ``(n, 28, 28)`` with ``flatten=False``), ``dtype``,
     in [0, 1] (or raw 0..255 bytes with ``normalize=False``). ``y``: int64 in 0..9.
     60,000 training and 10,000 test examples.
+
+    With the defaults (float32 in [0, 1]) the arrays are read-only views of one
+    shared cache file (see the module docstring): ``X.copy()`` gives a private
+    copy to change. Raw bytes and other dtypes are private, writable copies.
     """
     dtype = np.dtype(dtype)
     if normalize and dtype.kind != "f":
         raise ValueError(f"normalize=True needs a float dtype, got {dtype}; use normalize=False for raw bytes")
+    if normalize and dtype == np.float32:
+        images, labels = shared_arrays(download=download, mirrors=mirrors)
+        n = HEADERS[FILES["train_images"]][1][0]
+        X = images if flatten else images.reshape(len(images), 28, 28)
+        return (X[:n], labels[:n]), (X[n:], labels[n:])
     arrays = {key: read_idx(find_file(name, download=download, mirrors=mirrors), name)
               for key, name in FILES.items()}
 
@@ -92,6 +113,192 @@ def load_mnist(flatten=True, normalize=True, dtype=np.float32, download=True, mi
             (images(arrays["test_images"]), arrays["test_labels"].astype(np.int64)))
 
 
+# ------------------------------------------------------------ shared cache
+class SharedArray(np.ndarray):
+    """A read-only view of data other notebooks share: writing into it says so in plain words.
+
+    Shows, computes and converts (``np.asarray``) like a plain ``ndarray``;
+    results of arithmetic are plain arrays, and a copy (``X.copy()``,
+    ``X[[0, 1]]``) is writable.
+    """
+
+    def __setitem__(self, key, value):
+        if not self.flags.writeable:
+            raise ValueError(READ_ONLY_MESSAGE)
+        super().__setitem__(key, value)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        if out is not None:
+            if any(isinstance(o, SharedArray) and not o.flags.writeable for o in out):
+                raise ValueError(READ_ONLY_MESSAGE)
+            kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, SharedArray) else o for o in out)
+        inputs = tuple(i.view(np.ndarray) if isinstance(i, SharedArray) else i for i in inputs)
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+    def copy(self, order="C"):
+        """A private, writable copy (a plain ``ndarray``)."""
+        return self.view(np.ndarray).copy(order=order)
+
+    def __repr__(self):
+        return repr(self.view(np.ndarray))
+
+    def __str__(self):
+        return str(self.view(np.ndarray))
+
+    def __reduce__(self):  # pickles (multiprocessing, joblib) as a plain array
+        return self.view(np.ndarray).__reduce__()
+
+
+READ_ONLY_MESSAGE = (
+    "MNIST arrays from load_mnist() are read-only: every notebook on this machine shares them. "
+    "Change a copy instead, e.g. X = X_train.copy() (or X_train[:100].copy() for a few images)")
+#: Bumped whenever the cache files' layout changes; part of their folder's name.
+CACHE_FORMAT = 1
+#: SHA-256 of the cache's data (images: float32 bytes / 255, train then test; labels:
+#: int64), so a cache file that was corrupted or replaced is never used.
+CACHE_SHA256 = {
+    "images": "d27fb91380ff036e93126fddb1fc6037e178683a6d3d702bd6655b27bcd0ac69",
+    "labels": "818800b46032126b329f9306cb69a6842cc53ea30318374769bb6f46cc861467",
+}
+CACHE_LAYOUT = {"images": ("<f4", (70000, 784)), "labels": ("<i8", (70000,))}
+
+
+def shared_cache_dir() -> Path:
+    """Where the shared ``.npy`` files live: ``$SCRATCHNN_CACHE`` if set, else the user cache.
+
+    The folder's name holds a digest of the source files' SHA-256s, so other
+    sources (or another layout) can never be mistaken for these.
+    """
+    base = Path(os.environ["SCRATCHNN_CACHE"]).expanduser() if os.environ.get("SCRATCHNN_CACHE") else cache_dir()
+    key = hashlib.sha256(f"{CACHE_FORMAT}\n{sorted(checksums().items())}".encode()).hexdigest()[:16]
+    return base / f"float32-{key}"
+
+
+def shared_arrays(download=True, mirrors=MIRRORS):
+    """``(images, labels)``: all 70,000 images (float32, [0, 1]) and labels, read-only and shared.
+
+    Maps the cache if it is there and its data's SHA-256 is right; else builds it
+    once (under a file lock, so eight kernels starting at once build it once) and
+    maps it. If the cache cannot be written (read-only folder, disk full) this
+    warns and returns private in-memory arrays instead: slower to start and not
+    shared, but the same numbers.
+    """
+    folder = shared_cache_dir()
+    arrays = _map_cache(folder)
+    if arrays is not None:
+        return arrays
+    try:
+        with _locked(folder):
+            arrays = _map_cache(folder)  # another process may have built it while we waited
+            if arrays is None:
+                _remove_stale_temps(folder)
+                _write_cache(folder, download, mirrors)
+                arrays = _map_cache(folder)
+    except OSError as e:
+        if not _is_write_error(e):
+            raise
+        warnings.warn(
+            f"could not write the shared MNIST cache in {folder} ({e.strerror or e}); using a private copy "
+            "in memory instead (about 220 MB per notebook). Free some disk space, or point SCRATCHNN_CACHE "
+            "at a writable folder.", UserWarning, stacklevel=3)
+        arrays = None
+    if arrays is None:
+        images, labels = _build_arrays(download, mirrors)
+        arrays = _shared(images), _shared(labels)
+    return arrays
+
+
+def _shared(a: np.ndarray) -> SharedArray:
+    view = a.view(SharedArray)
+    view.flags.writeable = False
+    return view
+
+
+def _map_cache(folder: Path):
+    """The cache's two arrays mapped read-only, or None if missing, malformed or not what was written."""
+    arrays = []
+    for part, (descr, shape) in CACHE_LAYOUT.items():
+        path = folder / f"{part}.npy"
+        try:
+            a = np.load(path, mmap_mode="r", allow_pickle=False)
+        except (OSError, ValueError):
+            return None
+        if a.dtype != np.dtype(descr) or a.shape != shape or not a.flags.c_contiguous:
+            return None
+        if hashlib.sha256(a.data).hexdigest() != CACHE_SHA256[part]:
+            return None
+        arrays.append(_shared(a))
+    return tuple(arrays)
+
+
+def _build_arrays(download, mirrors):
+    """All images as float32 in [0, 1] and all labels as int64, from the verified IDX files."""
+    raw = {key: read_idx(find_file(name, download=download, mirrors=mirrors), name) for key, name in FILES.items()}
+    u8 = np.concatenate([raw["train_images"], raw["test_images"]]).reshape(-1, 784)
+    images = np.empty(u8.shape, np.float32)
+    np.divide(u8, np.float32(255), out=images)
+    return images, np.concatenate([raw["train_labels"], raw["test_labels"]]).astype(np.int64)
+
+
+def _write_cache(folder: Path, download, mirrors):
+    images, labels = _build_arrays(download, mirrors)
+    for part, a in (("labels", labels), ("images", images)):
+        with atomic_write(folder / f"{part}.npy") as f:
+            np.lib.format.write_array(f, a, allow_pickle=False)
+            f.flush()
+            os.fsync(f.fileno())
+
+
+@contextlib.contextmanager
+def _locked(folder: Path, timeout=600.0):
+    """Hold an exclusive lock on ``folder`` (a lock file in it) while building the cache.
+
+    Waits at most ``timeout`` seconds for another process that is building it.
+    Where file locks are not available (Windows) it only relies on the atomic renames.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    with open(folder / ".lock", "a+b") as f:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"another process has held {folder / '.lock'} for {timeout:.0f} s; "
+                                       "if none is building the MNIST cache, delete that folder") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _remove_stale_temps(folder: Path, older_than=0.0):
+    """Delete temporary files (``.NAME.XXXX.tmp``) that a killed writer left in ``folder``.
+
+    With the folder's lock held every temporary file is stale; without it, only
+    those untouched for ``older_than`` seconds are (a live writer finishes in seconds).
+    """
+    now = time.time()
+    for tmp in folder.glob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - tmp.stat().st_mtime >= older_than:
+                tmp.unlink()
+
+
+_WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def _is_write_error(e: OSError) -> bool:
+    return isinstance(e, PermissionError) or e.errno in _WRITE_ERRNOS
+
+
 def locate(name) -> Path | None:
     """Where ``load_mnist`` would read MNIST file ``name`` from (not yet verified), or None."""
     for directory in search_dirs():
@@ -105,28 +312,48 @@ def find_file(name, download=True, mirrors=MIRRORS) -> bytes:
     """The verified, uncompressed bytes of MNIST file ``name`` from the first place that has it."""
     candidate = locate(name)
     if candidate is not None:
-        return verify(name, decompress(candidate.read_bytes(), candidate), candidate)
+        return verify(name, decompress(candidate.read_bytes(), candidate, limit=original_size(name)), candidate)
     if not download:
         raise FileNotFoundError(f"{name} not found in {', '.join(map(str, search_dirs()))} and download=False")
     return download_file(name, mirrors)
 
 
-def decompress(data: bytes, source) -> bytes:
-    """Gunzip ``data`` (or return it as is if it is not gzip); a corrupt stream is a ValueError naming ``source``."""
+def original_size(name: str) -> int:
+    """Bytes in the original (uncompressed) MNIST file ``name``: its IDX header plus one byte per value."""
+    _, shape = HEADERS[name]
+    return 4 + 4 * len(shape) + int(np.prod(shape))
+
+
+def decompress(data: bytes, source, limit=None) -> bytes:
+    """Gunzip ``data`` (or return it as is if it is not gzip); a corrupt stream is a ValueError naming ``source``.
+
+    With ``limit``, inflating stops after ``limit`` bytes: a file that would inflate
+    to more is refused as a ValueError before it can fill the memory.
+    """
     if data[:2] != GZIP_MAGIC:
         return data
     # zlib checks the gzip header and trailer (CRC-32, length) itself, in one
     # pass; gzip.decompress would compute the CRC again in Python's module.
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    parts, total, rest = [], 0, data
     try:
-        out = inflater.decompress(data)
-        if not inflater.eof:
-            raise EOFError("stream ends before the end of the gzip member")
-        if inflater.unused_data:  # several gzip members in a row: rare, let gzip join them
-            out = gzip.decompress(data)
+        while rest:  # one gzip member after another (almost always just one)
+            inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            room = 0 if limit is None else limit - total + 1  # one byte more than allowed shows an overflow
+            out = inflater.decompress(rest, room)
+            total += len(out)
+            if limit is not None and (total > limit or inflater.unconsumed_tail):
+                raise ValueError(
+                    f"{source}: inflates to more than {limit:,} bytes, the size of the original file; "
+                    "it is not the original (a damaged file or a 'gzip bomb'). Delete it and load again")
+            if not inflater.eof:
+                raise EOFError("stream ends before the end of the gzip member")
+            parts.append(out)
+            rest = inflater.unused_data
+            if rest[:2] != GZIP_MAGIC and not rest.strip(b"\0"):
+                break  # zero padding after the last member, as gzip tolerates
     except (OSError, EOFError, zlib.error) as e:
         raise ValueError(f"{source}: corrupt gzip data ({e}); delete the file and load again") from None
-    return out
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def verify(name: str, data: bytes, source) -> bytes:
@@ -168,24 +395,38 @@ def download_file(name: str, mirrors=MIRRORS, timeout=60) -> bytes:
     if isinstance(mirrors, str):  # one mirror given as a plain URL
         mirrors = [mirrors]
     errors = []
+    limit = original_size(name)
     for base in mirrors:
         url = base.rstrip("/") + f"/{name}.gz"
         try:
             with urllib.request.urlopen(url, timeout=timeout) as response:
-                payload = response.read()
+                payload = response.read(limit + 1)  # a gzip is smaller than its original; more is wrong
+                if len(payload) <= limit and response.length:  # read(n) returns short where read() raises
+                    raise http.client.IncompleteRead(payload, response.length)
+            if len(payload) > limit:
+                errors.append(f"{url}: sends more than {limit:,} bytes, the size of the original file")
+                continue
         # URLError, HTTPError, refused connections and timeouts are OSErrors; a
         # connection cut mid-body is http.client.IncompleteRead, an HTTPException.
         except (OSError, http.client.HTTPException) as e:
             errors.append(f"{url}: {e}")
             continue
         try:
-            data = verify(name, decompress(payload, url), url)
+            data = verify(name, decompress(payload, url, limit=limit), url)
         except ValueError as e:
             errors.append(str(e))
             continue
         target = cache_dir() / (f"{name}.gz" if payload[:2] == GZIP_MAGIC else name)
-        with atomic_write(target) as f:
-            f.write(payload)
+        try:
+            _remove_stale_temps(target.parent, older_than=600)
+            with atomic_write(target) as f:
+                f.write(payload)
+        except OSError as e:
+            if not _is_write_error(e):
+                raise
+            warnings.warn(f"downloaded and verified {name}, but could not keep it in {target.parent} "
+                          f"({e.strerror or e}): the next load downloads it again. Point XDG_CACHE_HOME "
+                          "or SCRATCHNN_DATA at a writable folder to keep it.", UserWarning, stacklevel=2)
         return data
     raise ValueError(
         f"could not get {name}: " + "; ".join(errors) +

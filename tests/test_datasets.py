@@ -138,6 +138,7 @@ def isolated(monkeypatch, tmp_path):
     monkeypatch.setattr(datasets, "REPO_DIR", empty)
     monkeypatch.delenv("SCRATCHNN_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("SCRATCHNN_CACHE", str(tmp_path / "shared"))
     for var in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
@@ -324,3 +325,150 @@ def test_a_failed_cache_write_leaves_no_temporary_file(isolated, mirror, monkeyp
     with pytest.raises(OSError, match="disk full"):
         datasets.download_file(LABELS, mirrors=[url + "/good/"])
     assert files_under(isolated) == []
+
+
+# ------------------------------------------- the shared read-only cache
+def shared_files(folder):
+    return sorted(p.name for p in Path(folder).iterdir()) if Path(folder).exists() else []
+
+
+@pytest.fixture
+def shared(monkeypatch, tmp_path):
+    """An empty shared-cache folder of its own; returns the folder the cache files go in."""
+    monkeypatch.setenv("SCRATCHNN_CACHE", str(tmp_path / "shared"))
+    return datasets.shared_cache_dir()
+
+
+def test_default_arrays_are_read_only_views_of_one_shared_file(shared, mnist):
+    (X, y), (Xt, yt) = snn.load_mnist()
+    assert shared_files(shared) == [".lock", "images.npy", "labels.npy"]
+    assert np.array_equal(X, mnist[0][0]) and np.array_equal(yt, mnist[1][1])
+    assert X.dtype == np.float32 and y.dtype == np.int64 and X.shape == (60000, 784)
+    base = X
+    while not isinstance(base, np.memmap):
+        base = base.base
+    assert Path(base.filename) == shared / "images.npy"
+    # A learner's write is refused in words, whatever the way of writing.
+    for write in (lambda: X.__setitem__((0, 0), 1.0), lambda: X.__imul__(2), lambda: np.add(Xt, 1, out=Xt),
+                  lambda: y.__setitem__(0, 3)):
+        with pytest.raises(ValueError, match=r"read-only: every notebook on this machine shares them.*\.copy\(\)"):
+            write()
+    with pytest.raises(ValueError):
+        X.setflags(write=True)
+    assert X[0, 0] == 0.0 and y[0] == 5
+    # It still looks and computes like a plain array; its copies are plain and writable.
+    assert repr(X[:1, :2]) == "array([[0., 0.]], dtype=float32)"
+    assert type(X + 1) is np.ndarray and type(X.max()) is np.float32
+    mine = X[:10].copy()
+    mine[0] = 1.0
+    assert type(mine) is np.ndarray and X[0, 0] == 0.0
+    (X28, _), _ = snn.load_mnist(flatten=False)
+    assert X28.shape == (60000, 28, 28) and not X28.flags.writeable
+
+
+def test_fit_and_augmentation_work_on_the_shared_arrays(shared):
+    (X, y), _ = snn.load_mnist()
+    net = snn.Net([snn.InLayer(784), snn.Dense(16, "relu"), snn.Dense(10, "softmax")],
+                  cost_function=snn.CrossEntropyLoss, seed=0)
+    net.fit(X[:600], y[:600], epochs=1, batch_size=100, augment=snn.augment.Augment(), seed=0)
+    assert 0.0 <= net.evaluate(X[:600], y[:600])["accuracy"] <= 1.0
+    assert not X.flags.writeable and X[:600].max() == 1.0
+
+
+def test_a_corrupted_cache_file_is_rebuilt_not_used(shared, mnist):
+    snn.load_mnist()
+    images = shared / "images.npy"
+    data = bytearray(images.read_bytes())
+    data[-1] ^= 0xFF
+    images.write_bytes(bytes(data))
+    (stale := shared / ".images.npy.abc123.tmp").write_bytes(b"left by a killed writer")
+    (X, _), (Xt, _) = snn.load_mnist()
+    assert np.array_equal(Xt, mnist[1][0])
+    assert shared_files(shared) == [".lock", "images.npy", "labels.npy"] and not stale.exists()
+
+
+LOAD_AND_REPORT = """
+import hashlib, sys
+from scratchnn import datasets
+builds = []
+real = datasets._write_cache
+datasets._write_cache = lambda *a: (builds.append(1), real(*a))
+(X, y), (Xt, yt) = datasets.load_mnist()
+print(len(builds), hashlib.sha256(Xt[::97].copy()).hexdigest(), int(y.sum()))
+"""
+
+
+def test_eight_processes_loading_at_once_with_an_empty_cache_build_it_once(shared, mnist):
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "SCRATCHNN_CACHE": os.environ["SCRATCHNN_CACHE"]}
+    procs = [subprocess.Popen([sys.executable, "-c", LOAD_AND_REPORT], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(8)]
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=180)
+        assert p.returncode == 0, err
+        results.append(out.split())
+    assert sum(int(r[0]) for r in results) == 1  # one process built it, seven mapped it
+    expected = [hashlib.sha256(mnist[1][0][::97].copy()).hexdigest(), str(int(mnist[0][1].sum()))]
+    assert all(r[1:] == expected for r in results)
+    assert shared_files(shared) == [".lock", "images.npy", "labels.npy"]
+
+
+@pytest.mark.parametrize("error", [PermissionError(13, "Permission denied"), OSError(28, "No space left on device")])
+def test_a_cache_that_cannot_be_written_warns_and_loads_privately(shared, monkeypatch, mnist, error):
+    real_write = np.lib.format.write_array
+
+    def write_half_then_fail(f, a, **kwargs):
+        if isinstance(error, PermissionError):
+            raise error
+        real_write(f, a[: len(a) // 2], **kwargs)  # half a file on disk, then the disk is full
+        raise error
+
+    monkeypatch.setattr(np.lib.format, "write_array", write_half_then_fail)
+    with pytest.warns(UserWarning, match=f"could not write the shared MNIST cache in .*{error.strerror}.*"
+                                         "private copy.*SCRATCHNN_CACHE"):
+        (X, y), (Xt, _) = snn.load_mnist()
+    assert np.array_equal(Xt, mnist[1][0]) and np.array_equal(y, mnist[0][1])
+    with pytest.raises(ValueError, match="read-only"):
+        X[0] = 1.0
+    assert shared_files(shared) == [".lock"]  # no half-written file, no temporary file
+
+
+def test_a_read_only_cache_folder_only_warns_after_a_verified_download(isolated, mirror, monkeypatch):
+    _, url = mirror
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("tempfile.mkstemp", refuse)  # as a read-only folder does (root ignores chmod)
+    with pytest.warns(UserWarning, match=f"downloaded and verified {LABELS}, but could not keep it.*Permission denied"):
+        data = datasets.download_file(LABELS, mirrors=[url + "/good/"])
+    assert hashlib.sha256(data).hexdigest() == datasets.checksums()[LABELS]
+    assert files_under(isolated) == []
+
+
+def test_a_gzip_bomb_is_refused_at_the_original_size(isolated, monkeypatch, tmp_path):
+    # 32 MB of zeros gzips to 32 KB; MNIST's test labels are 10,008 bytes.
+    deflate = __import__("zlib").compressobj(1, wbits=31)
+    bomb = deflate.compress(bytes(32 << 20)) + deflate.flush()
+    (tmp_path / f"{LABELS}.gz").write_bytes(bomb)
+    monkeypatch.setenv("SCRATCHNN_DATA", str(tmp_path))
+    with pytest.raises(ValueError, match=rf"{LABELS}\.gz: inflates to more than 10,008 bytes.*gzip bomb"):
+        datasets.find_file(LABELS, download=False)
+    # and a download that would inflate past the size is skipped like any bad mirror
+    with pytest.raises(ValueError, match="inflates to more than 10,008 bytes"):
+        datasets.decompress(bomb, "mirror", limit=datasets.original_size(LABELS))
+
+
+def test_stale_download_temporaries_are_removed(isolated, mirror):
+    import os
+    _, url = mirror
+    isolated.mkdir(parents=True)
+    old, fresh = isolated / f".{LABELS}.gz.dead01.tmp", isolated / f".{LABELS}.gz.live01.tmp"
+    for path in (old, fresh):
+        path.write_bytes(b"partial")
+    os.utime(old, (1, 1))  # untouched for decades: its writer is long gone
+    datasets.download_file(LABELS, mirrors=[url + "/good/"])
+    assert files_under(isolated) == [fresh.name, f"{LABELS}.gz"]
