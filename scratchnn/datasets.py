@@ -198,7 +198,7 @@ def shared_arrays(download=True, mirrors=MIRRORS):
         if not _is_write_error(e):
             raise
         warnings.warn(
-            f"could not write the shared MNIST cache in {folder} ({e.strerror or e}); using a private copy "
+            f"could not write the shared MNIST cache ({e.strerror or e}); using a private copy "
             "in memory instead (about 220 MB per notebook). Free some disk space, or point SCRATCHNN_CACHE "
             "at a writable folder.", UserWarning, stacklevel=3)
         arrays = None
@@ -279,17 +279,11 @@ def _locked(folder: Path, timeout=600.0):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def _remove_stale_temps(folder: Path, older_than=0.0):
-    """Delete temporary files (``.NAME.XXXX.tmp``) that a killed writer left in ``folder``.
-
-    With the folder's lock held every temporary file is stale; without it, only
-    those untouched for ``older_than`` seconds are (a live writer finishes in seconds).
-    """
-    now = time.time()
+def _remove_stale_temps(folder: Path):
+    """Delete temporary files (``.NAME....tmp``) a killed writer left: with the folder's lock held, all are stale."""
     for tmp in folder.glob(".*.tmp"):
         with contextlib.suppress(OSError):
-            if now - tmp.stat().st_mtime >= older_than:
-                tmp.unlink()
+            tmp.unlink()
 
 
 _WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
@@ -418,14 +412,13 @@ def download_file(name: str, mirrors=MIRRORS, timeout=60) -> bytes:
             continue
         target = cache_dir() / (f"{name}.gz" if payload[:2] == GZIP_MAGIC else name)
         try:
-            _remove_stale_temps(target.parent, older_than=600)
-            with atomic_write(target) as f:
+            with atomic_write(target) as f:  # also removes temp files that killed downloads left
                 f.write(payload)
         except OSError as e:
             if not _is_write_error(e):
                 raise
-            warnings.warn(f"downloaded and verified {name}, but could not keep it in {target.parent} "
-                          f"({e.strerror or e}): the next load downloads it again. Point XDG_CACHE_HOME "
+            warnings.warn(f"downloaded and verified {name}, but could not keep it ({e.strerror or e}): "
+                          "the next load downloads it again. Point XDG_CACHE_HOME "
                           "or SCRATCHNN_DATA at a writable folder to keep it.", UserWarning, stacklevel=2)
         return data
     raise ValueError(

@@ -416,8 +416,9 @@ def test_eight_processes_loading_at_once_with_an_empty_cache_build_it_once(share
     assert shared_files(shared) == [".lock", "images.npy", "labels.npy"]
 
 
-@pytest.mark.parametrize("error", [PermissionError(13, "Permission denied"), OSError(28, "No space left on device")])
-def test_a_cache_that_cannot_be_written_warns_and_loads_privately(shared, monkeypatch, mnist, error):
+@pytest.mark.parametrize("error, said", [(PermissionError(13, "Permission denied"), "permission denied"),
+                                         (OSError(28, "No space left on device"), "the disk is full")])
+def test_a_cache_that_cannot_be_written_warns_and_loads_privately(shared, monkeypatch, mnist, error, said):
     real_write = np.lib.format.write_array
 
     def write_half_then_fail(f, a, **kwargs):
@@ -427,7 +428,7 @@ def test_a_cache_that_cannot_be_written_warns_and_loads_privately(shared, monkey
         raise error
 
     monkeypatch.setattr(np.lib.format, "write_array", write_half_then_fail)
-    with pytest.warns(UserWarning, match=f"could not write the shared MNIST cache in .*{error.strerror}.*"
+    with pytest.warns(UserWarning, match=f"could not write the shared MNIST cache .*{said}.*"
                                          "private copy.*SCRATCHNN_CACHE"):
         (X, y), (Xt, _) = snn.load_mnist()
     assert np.array_equal(Xt, mnist[1][0]) and np.array_equal(y, mnist[0][1])
@@ -439,11 +440,16 @@ def test_a_cache_that_cannot_be_written_warns_and_loads_privately(shared, monkey
 def test_a_read_only_cache_folder_only_warns_after_a_verified_download(isolated, mirror, monkeypatch):
     _, url = mirror
 
-    def refuse(*args, **kwargs):
-        raise PermissionError(13, "Permission denied")
+    import os
+    real_open = os.open
 
-    monkeypatch.setattr("tempfile.mkstemp", refuse)  # as a read-only folder does (root ignores chmod)
-    with pytest.warns(UserWarning, match=f"downloaded and verified {LABELS}, but could not keep it.*Permission denied"):
+    def read_only_cache(path, *args, **kwargs):  # as a read-only folder does (root ignores chmod)
+        if str(path).startswith(str(isolated)):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only_cache)
+    with pytest.warns(UserWarning, match=f"downloaded and verified {LABELS}, but could not keep it.*permission denied"):
         data = datasets.download_file(LABELS, mirrors=[url + "/good/"])
     assert hashlib.sha256(data).hexdigest() == datasets.checksums()[LABELS]
     assert files_under(isolated) == []
@@ -462,13 +468,13 @@ def test_a_gzip_bomb_is_refused_at_the_original_size(isolated, monkeypatch, tmp_
         datasets.decompress(bomb, "mirror", limit=datasets.original_size(LABELS))
 
 
-def test_stale_download_temporaries_are_removed(isolated, mirror):
-    import os
+def test_a_killed_download_leaves_nothing_the_next_download_keeps(isolated, mirror):
+    import subprocess
+    import sys
     _, url = mirror
     isolated.mkdir(parents=True)
-    old, fresh = isolated / f".{LABELS}.gz.dead01.tmp", isolated / f".{LABELS}.gz.live01.tmp"
-    for path in (old, fresh):
-        path.write_bytes(b"partial")
-    os.utime(old, (1, 1))  # untouched for decades: its writer is long gone
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = isolated / f".{LABELS}.gz.{int(dead.stdout)}.0badf00d.tmp"  # a killed writer's temp file
+    stale.write_bytes(b"partial")
     datasets.download_file(LABELS, mirrors=[url + "/good/"])
-    assert files_under(isolated) == [fresh.name, f"{LABELS}.gz"]
+    assert files_under(isolated) == [f"{LABELS}.gz"]
