@@ -64,6 +64,17 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
+def _port(text):
+    """An argparse type: a TCP port number, 1..65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535, got {text!r}")
+    return port
+
+
 def _number(integer=False, **rules):
     """An argparse type: the text as a number checked by ``validation.positive`` (``minimum=0`` etc.)."""
     def parse(text):
@@ -157,7 +168,7 @@ def build_parser():
                     "127.0.0.1 and open it in your browser. Ctrl-C stops it.",
         epilog="examples:\n  python -m scratchnn draw\n  python -m scratchnn draw --port 8866 --no-browser",
         formatter_class=Formatter)
-    draw.add_argument("--port", type=_number(integer=True), default=None, metavar="N", help="port to serve on (default: a free one)")
+    draw.add_argument("--port", type=_port, default=None, metavar="N", help="port to serve on, 1-65535 (default: a free one)")
     draw.add_argument("--no-browser", action="store_true", help="print the address instead of opening a browser")
     return parser
 

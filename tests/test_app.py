@@ -27,14 +27,34 @@ def test_launch_without_voila_says_how_to_install_it(monkeypatch):
 
 
 @pytest.mark.skipif(importlib.util.find_spec("voila") is None, reason="needs voila")
-def test_launch_on_a_busy_port_fails_with_voilas_exit_code(tmp_path):
+def test_launch_on_a_busy_or_impossible_port_is_refused_before_voila_starts(monkeypatch):
+    import subprocess
+
+    def no_voila(*args, **kwargs):
+        raise AssertionError("Voila was started")
+
+    monkeypatch.setattr(subprocess, "Popen", no_voila)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        with open(tmp_path / "voila.log", "wb") as log, \
-                pytest.raises(RuntimeError, match="Voila exited with code"):
-            app.launch(port=port, open_browser=False, wait=False, log=log)
+        with pytest.raises(ValueError, match=f"cannot serve on 127.0.0.1:{port} .*another program uses it"):
+            app.launch(port=port, open_browser=False, wait=False)
+    for bad in (99999, 0, -1, "8866", True):
+        with pytest.raises(ValueError, match=f"port must be a number from 1 to 65535, got {bad!r}"):
+            app.launch(port=bad, open_browser=False, wait=False)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("voila") is None, reason="needs voila")
+def test_draw_with_port_99999_says_so_and_starts_nothing(tmp_path):
+    import subprocess
+    import sys
+
+    cli = subprocess.run([sys.executable, "-m", "scratchnn", "draw", "--no-browser", "--port", "99999"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert cli.returncode == 2 and cli.stdout == ""
+    assert cli.stderr.strip() == ("scratchnn: error: argument --port: expected a port number from 1 to 65535, "
+                                  "got '99999' (see `scratchnn draw --help`)")
 
 
 @pytest.mark.skipif(importlib.util.find_spec("voila") is None, reason="needs voila")

@@ -112,7 +112,9 @@ def test_usage_error_is_one_line_and_exit_code_2():
     (["evaluate", "a", "b"], "unrecognized arguments: b"),
     (["fly"], "argument COMMAND: invalid choice: 'fly'"),
     (["info", "--verbose"], "unrecognized arguments: --verbose"),
-    (["draw", "--port", "http"], "argument --port: expected a positive int"),
+    (["draw", "--port", "http"], "argument --port: expected a port number from 1 to 65535, got 'http'"),
+    (["draw", "--port", "99999"], "argument --port: expected a port number from 1 to 65535, got '99999'"),
+    (["draw", "--port", "0"], "argument --port: expected a port number from 1 to 65535, got '0'"),
 ])
 def test_usage_errors_exit_2_with_one_line(capsys, argv, match):
     assert main(argv) == 2

@@ -33,6 +33,19 @@ NOTEBOOK = Path(str(resources.files(__name__).joinpath("draw.ipynb")))
 LAB_EXTENSIONS = ("@voila-dashboards/widgets-manager8", "@jupyter-widgets/jupyterlab-manager", "ipycanvas")
 
 
+def _usable_port(ip, port):
+    """``port`` if it is a port number nothing listens on at ``ip``; else a ValueError saying why."""
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise ValueError(f"port must be a number from 1 to 65535, got {port!r}")
+    with socket.socket() as s:
+        try:
+            s.bind((ip, port))
+        except OSError as e:
+            raise ValueError(f"cannot serve on {ip}:{port} ({e.strerror or e}): another program uses it "
+                             "or it needs privileges; choose another --port or leave it out for a free one") from None
+    return port
+
+
 def _free_port(ip):
     with socket.socket() as s:
         s.bind((ip, 0))
@@ -90,7 +103,7 @@ def launch(port=None, open_browser=True, *, ip="127.0.0.1", wait=True, timeout=6
     if importlib.util.find_spec("voila") is None:
         raise RuntimeError("app mode needs Voila, which is not installed; "
                            "pip install 'scratchnn[lab]' (or pip install voila)")
-    port = _free_port(ip) if port is None else int(port)
+    port = _free_port(ip) if port is None else _usable_port(ip, port)
     token = secrets.token_urlsafe(16)
     argv = [sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", "--theme=light",
             f"--Voila.ip={ip}", f"--port={port}", "--Voila.port_retries=0", f"--token={token}",
