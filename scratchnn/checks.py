@@ -70,6 +70,40 @@ def check(label, ok, hint=""):
     return True
 
 
+def run(function, *args, **kwargs):
+    """Call the learner's ``function(*args, **kwargs)``; if it raises, fail as one line saying where.
+
+    ``NotWritten`` passes through (it is one line already); any other error becomes ``CheckFailed``
+    naming the function, the error and the line of the learner's code that raised it.
+    """
+    try:
+        return function(*args, **kwargs)
+    except (NotWritten, CheckFailed):
+        raise
+    except Exception as error:
+        import linecache
+        import traceback
+        name = getattr(function, "__qualname__", getattr(function, "__name__", "your function"))
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.name == name.split(".")[-1]]
+        where = ""
+        if frames:
+            line = frames[-1].line or linecache.getline(frames[-1].filename, frames[-1].lineno).strip()
+            if line:
+                where = f" at `{line}`"
+        hint = ""
+        if isinstance(error, ValueError) and ("matmul" in str(error) or "shapes" in str(error)):
+            hint = " Write each array's shape next to it: which operand needs a .T?"
+        raise CheckFailed(f"❌ {name}: not yet. It raised {type(error).__name__}{where}: {error}.{hint}") from None
+
+
+def returns(label, value, count):
+    """Check that ``value`` is a tuple of ``count`` items (what the exercise returns) and give it back."""
+    if not isinstance(value, (tuple, list)) or len(value) != count:
+        got = "None (a missing `return`?)" if value is None else f"{type(value).__name__} {str(value)[:60]}"
+        check(label, False, f"It should return {count} things (a tuple), got {got}.")
+    return value
+
+
 def diagnose(mine, expected, batch=None):
     """Name a common mistake that turns ``expected`` into ``mine``, or return "".
 
