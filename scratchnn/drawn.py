@@ -155,10 +155,11 @@ def one_euro_base(u):   # the continental 1 standing on a base
             line((0.4 - u(0.18, 0.32), 1.0), (0.4 + u(0.18, 0.32), 1.0 + u(-0.03, 0.03)))]
 
 
-def one_hooked(u):      # the lead-in curves up out of the left into the top, then the stem
+def one_hooked(u):      # the lead-in curves up out of the left, rising into the top (level there, it is a 7)
     top = (0.38, 0.0)
-    start = (0.38 - u(0.22, 0.36), u(0.12, 0.3))
-    return [join(bezier(start, (start[0] + 0.05, 0.08), (0.28, 0.02), top), line(top, (0.38 + u(-0.04, 0.02), 1.0)))]
+    start = (0.38 - u(0.18, 0.3), u(0.16, 0.3))
+    return [join(bezier(start, (start[0] + 0.02, start[1] - 0.1), (0.3, 0.07), top),
+                 line(top, (0.38 + u(-0.04, 0.02), 1.0)))]
 
 
 def one_base(u):        # a stick on a base, no flag
