@@ -44,6 +44,7 @@ def stats(ms):
 
 
 def main(argv=None):
+    from scratchnn._ipycanvas import send_event
     from scratchnn.draw import strokes_to_mnist
     from scratchnn.widgets import DigitRecognizer
 
@@ -63,7 +64,7 @@ def main(argv=None):
             kinds = ["mouse_down"] + ["mouse_move"] * (len(stroke) - 1)
             for i, (kind, (x, y)) in enumerate(zip(kinds, stroke)):
                 t0 = perf()
-                pad._handle_custom_msg({"event": kind, "x": x, "y": y}, [])
+                send_event(pad, {"event": kind, "x": x, "y": y})
                 event.append(perf() - t0)
                 if i % args.every == 0:
                     pad._image = None                            # time the preprocessing afresh
@@ -82,7 +83,7 @@ def main(argv=None):
                     strokes_to_mnist(pad.strokes, pen_width=pad.pen_width)
                     t4 = perf()
                     image.append(t1 - t0), predict.append(t2 - t1), messages.append(t3 - t2), naive.append(t4 - t3)
-            pad._handle_custom_msg({"event": "mouse_up", "x": stroke[-1][0], "y": stroke[-1][1]}, [])
+            send_event(pad, {"event": "mouse_up", "x": stroke[-1][0], "y": stroke[-1][1]})
     ms = lambda v: 1e3 * np.asarray(v)              # noqa: E731
     print(f"model: {name}; {len(digits)} drawn digits replayed, {len(event)} mouse events")
     print(f"update (preprocess + predict + bars + preview): {stats(ms(update))}  [target: median < 2 ms]")

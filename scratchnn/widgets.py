@@ -18,7 +18,9 @@ asynchronous and fails headless).
 
 After a page reload (or when Voila first shows the page) ipycanvas forgets which canvas the browser
 is drawing on (ipycanvas issue 322), so the pad's ``on_client_ready`` handler resets ipycanvas's
-remembered canvas and repaints every stroke in one ``hold_canvas()`` batch.
+remembered canvas and repaints every stroke in one ``hold_canvas()`` batch. That reset, and every
+other use of ipycanvas's private parts, lives in ``scratchnn._ipycanvas``; the timing is
+``scratchnn.pacing``.
 
 DOM hooks (stable, for browser tests and styling)
 -------------------------------------------------
@@ -42,28 +44,27 @@ DOM hooks (stable, for browser tests and styling)
 """
 from __future__ import annotations
 
-import asyncio
 import html
 import io
-import math
-import time
-from numbers import Real
 
 import numpy as np
 import ipywidgets as widgets
-from ipycanvas import Canvas, hold_canvas
 
+from . import _ipycanvas
+from ._ipycanvas import FilteredCanvas, hold_canvas
 from .draw import CANVAS_SIZE, PEN_WIDTH, Ink
+from .pacing import Throttle, Wakeup
+from .validation import positive
 
 #: Seconds between ink echoes to the browser while drawing (about 50 frames a second).
 ECHO_INTERVAL = 0.02
 #: Default seconds between predictions while the pen is down.
 THROTTLE = 0.075
-_MOUSE = ("mouse_down", "mouse_move", "mouse_up", "mouse_out", "mouse_wheel")
-_TOUCH = ("touch_start", "touch_move", "touch_end", "touch_cancel")
+#: The largest pad side in pixels: bigger than any screen, and its ink image stays at 4 MB.
+MAX_SIZE = 2048
 
 
-class DrawingPad(Canvas):
+class DrawingPad(FilteredCanvas):
     """An ipycanvas ``Canvas`` you draw on with the mouse or a finger; the strokes stay in Python.
 
     ``pad.strokes`` is the drawing as a list of strokes, each a list of ``(x, y)`` canvas pixels;
@@ -76,22 +77,24 @@ class DrawingPad(Canvas):
     """
 
     def __init__(self, size=CANVAS_SIZE, pen_width=PEN_WIDTH, throttle=THROTTLE, **kwargs):
-        size = _check_positive(size, "size", integer=True)
-        self.pen_width = _check_positive(pen_width, "pen_width")
-        self.throttle = _check_positive(throttle, "throttle", allow_zero=True, allow_inf=True)
+        size = positive(size, "size", integer=True, maximum=MAX_SIZE)
+        # A pen wider than the pad inks all of it at the first touch, and Pillow's cost grows
+        # with the pen's area (pen_width=1e9 took 89 s): the pad's side bounds it.
+        self.pen_width = positive(pen_width, "pen_width", maximum=size)
+        throttle = positive(throttle, "throttle", minimum=0, allow_inf=True)
         self.size = size
         layout = kwargs.pop("layout", None) or widgets.Layout(width=f"{size}px", height=f"{size}px",
                                                                border="1px solid #999", flex="0 0 auto")
         super().__init__(width=size, height=size, layout=layout, **kwargs)
         self.add_class("scratchnn-pad")
-        self.clock = time.monotonic       # replaceable, so tests can control time
+        self._echo_throttle = Throttle(ECHO_INTERVAL)
+        self._notify_throttle = Throttle(throttle)
+        self._wakeup = Wakeup(self._catch_up)   # sends what the throttles held back if the pen rests
         self.ink = Ink(size, self.pen_width)
         self._strokes = []               # list of lists of (x, y); the last one grows while drawing
         self._drawing = False
         self._echoed = 0                 # points of the current stroke already sent to the browser
-        self._last_echo = self._last_notify = -math.inf
         self._stale = False              # points added since the observers were last told
-        self._catch_up_timer = None      # a pending asyncio call of _catch_up (see there)
         self._observers = []
         self._image = None
         self.n_echoes = 0                # ink messages sent while drawing (not counting repaints)
@@ -106,6 +109,20 @@ class DrawingPad(Canvas):
         self.on_touch_cancel(lambda touches: self._pen_up())
         self.on_client_ready(self._on_client_ready)
         self.redraw()
+
+    @property
+    def throttle(self):
+        """Seconds between predictions while the pen is down."""
+        return self._notify_throttle.interval
+
+    @property
+    def clock(self):
+        """The clock the throttles read (``time.monotonic``); tests replace it to control time."""
+        return self._notify_throttle.clock
+
+    @clock.setter
+    def clock(self, clock):
+        self._echo_throttle.clock = self._notify_throttle.clock = clock
 
     def __repr__(self):
         return f"DrawingPad(size={self.size}, pen_width={self.pen_width:g}, strokes={len(self._strokes)})"
@@ -149,7 +166,7 @@ class DrawingPad(Canvas):
             return
         events = [("mouse_down", points[0])] + [("mouse_move", p) for p in points[1:]] + [("mouse_up", points[-1])]
         for event, (x, y) in events:
-            self._handle_custom_msg({"event": event, "x": x, "y": y}, [])
+            _ipycanvas.send_event(self, {"event": event, "x": x, "y": y})
 
     def redraw(self):
         """Repaint the whole drawing in the browser, in one message."""
@@ -157,14 +174,7 @@ class DrawingPad(Canvas):
             self._repaint()
 
     # ------------------------------------------------------------ the events
-    def _handle_frontend_event(self, _, content, buffers):
-        # Every message from the browser passes here first; malformed ones are dropped, so that
-        # nothing below ever sees a missing or non-numeric coordinate.
-        if _well_formed(content):
-            super()._handle_frontend_event(_, content, buffers)
-        else:
-            self.n_ignored += 1
-
+    # Malformed messages from the browser never get here: FilteredCanvas drops them first.
     def _pen_down(self, x, y):
         if self._drawing:
             self._pen_up()
@@ -206,28 +216,14 @@ class DrawingPad(Canvas):
         """While drawing: echo the new ink and tell the observers, each if its interval has passed.
 
         What an interval holds back goes out with a later event, or, if none comes (the pen rests
-        mid-stroke), from a timer on the kernel's event loop when the interval is over. Without a
-        running loop (a plain script) there is no timer; lifting the pen still sends everything.
+        mid-stroke), from the wakeup on the kernel's event loop when the interval is over. Without
+        a running loop (a plain script) there is no wakeup; lifting the pen still sends everything.
         """
         if not self._drawing:
             return                       # the pen lifted first: _pen_up sent everything
         waits = [w for w in (self._echo(force=False), self._notify(final=False) if self._stale else 0) if w > 0]
-        if not waits or not math.isfinite(min(waits)):
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        due = loop.time() + min(waits)
-        if self._catch_up_timer is not None:
-            if self._catch_up_timer.when() <= due:
-                return                   # the pending timer comes soon enough
-            self._catch_up_timer.cancel()
-        self._catch_up_timer = loop.call_at(due, self._on_catch_up_timer)
-
-    def _on_catch_up_timer(self):
-        self._catch_up_timer = None
-        self._catch_up()
+        if waits:
+            self._wakeup.after(min(waits))
 
     def _echo(self, force):
         """Send the current stroke's new points to the browser, at most every ECHO_INTERVAL.
@@ -237,10 +233,9 @@ class DrawingPad(Canvas):
         stroke = self._strokes[-1] if self._strokes else []
         if self._echoed >= len(stroke):
             return 0.0
-        now = self.clock()
-        if not force and now - self._last_echo < ECHO_INTERVAL:
-            return ECHO_INTERVAL - (now - self._last_echo)
-        self._last_echo = now
+        wait = self._echo_throttle.wait(force)
+        if wait:
+            return wait
         self._paint_stroke(stroke[max(0, self._echoed - 1):], dot=self._echoed == 0)
         self._echoed = len(stroke)
         self.n_echoes += 1
@@ -251,10 +246,9 @@ class DrawingPad(Canvas):
 
         Returns 0 when they were called, else the seconds until the throttle allows it.
         """
-        now = self.clock()
-        if not final and now - self._last_notify < self.throttle:
-            return self.throttle - (now - self._last_notify)
-        self._last_notify = now
+        wait = self._notify_throttle.wait(force=final)
+        if wait:
+            return wait
         self._stale = False
         for callback in list(self._observers):
             callback(self, final)
@@ -285,9 +279,7 @@ class DrawingPad(Canvas):
     def _on_client_ready(self):
         # A new browser view starts with a blank canvas and no "current canvas"; ipycanvas only
         # sends switchCanvas when the target changes, so forget the target, then repaint.
-        manager = getattr(self, "_canvas_manager", None)
-        if manager is not None and hasattr(manager, "_current_canvas"):
-            manager._current_canvas = None
+        _ipycanvas.forget_current_canvas(self)
         self.redraw()
 
 
@@ -302,7 +294,7 @@ class ProbabilityBars(widgets.HTML):
     def __init__(self, unsure_below=0.5, **kwargs):
         super().__init__(**kwargs)
         self.unsure_below = float(unsure_below)
-        self.probs = None
+        self.probs = self.message = None
         self.version = 0
         self.final = True
         self.add_class("scratchnn-bars-widget")
@@ -317,12 +309,13 @@ class ProbabilityBars(widgets.HTML):
     def unsure(self):
         return self.probs is not None and float(np.max(self.probs)) < self.unsure_below
 
-    def update(self, probs, final=True):
+    def update(self, probs, final=True, message=None):
+        """Show ``probs`` (ten numbers; None clears). ``message`` replaces the headline when cleared."""
         if probs is not None:
             probs = np.asarray(probs, dtype=np.float64).reshape(-1)
             if probs.shape != (10,) or not np.isfinite(probs).all():
                 raise ValueError(f"probs must be 10 finite numbers, got shape {probs.shape}")
-        self.probs, self.final = probs, bool(final)
+        self.probs, self.final, self.message = probs, bool(final), message
         self.version += 1
         self.value = self._html()
 
@@ -343,7 +336,7 @@ class ProbabilityBars(widgets.HTML):
                 f'border-radius:2px"></span></span>'
                 f'<span style="width:40px;text-align:right;font-size:12px">{100 * pk:.0f}%</span></div>')
         if p is None:
-            headline = "Draw a digit"
+            headline = self.message or "Draw a digit"
         else:
             headline = f"I read a {top} ({100 * p[top]:.0f}%)"
         note = ""
@@ -361,8 +354,9 @@ class ProbabilityBars(widgets.HTML):
 class DigitRecognizer(widgets.HBox):
     """The drawing pad, the 28x28 the net sees, and the net's probabilities, updating as you draw.
 
-    ``net`` is anything with ``predict_proba`` (a ``Net``); ``None`` loads the shipped model with
-    ``load_pretrained()``. ``show_hidden=True`` adds a view of the hidden layers' activations.
+    ``net`` is a ``Net`` (anything with ``predict_proba``) taking 784 inputs and giving 10 class
+    probabilities (a softmax output); ``None`` loads the shipped model with ``load_pretrained()``.
+    ``show_hidden=True`` adds a view of the hidden layers' activations (``net.activations``).
     ``recognizer.prediction`` and ``recognizer.probs`` hold the latest answer (None when empty);
     ``recognizer.n_predictions`` counts how many times the net ran.
     """
@@ -373,8 +367,7 @@ class DigitRecognizer(widgets.HBox):
             from .pretrained import load_pretrained
 
             net = load_pretrained()
-        if not callable(getattr(net, "predict_proba", None)):
-            raise ValueError(f"net must have a predict_proba method (a scratchnn Net), got {type(net).__name__}")
+        _check_net(net)
         self.net = net
         self.pad = DrawingPad(size=size, pen_width=pen_width, throttle=throttle)
         self.bars = ProbabilityBars(unsure_below=unsure_below)
@@ -408,21 +401,55 @@ class DigitRecognizer(widgets.HBox):
         net = "-".join(map(str, arch())) if callable(arch) else type(self.net).__name__
         return f"DigitRecognizer(net={net}, prediction={self.prediction})"
 
+    # ------------------------------------------------------------ reading
     def _on_drawing(self, pad, final):
         self._update(final)
 
     def _update(self, final=True):
         X = self.pad.image()
-        if X.any():
-            probs = np.asarray(self.net.predict_proba(X.reshape(1, -1)))[0]
+        probs = hidden = message = None
+        if X.any():                                         # nothing drawn: nothing to predict
+            x = X.reshape(1, -1)
+            if self.hidden is not None and callable(getattr(self.net, "activations", None)):
+                *hidden, probs = self.net.activations(x)    # one forward pass for the bars and the view
+            else:
+                probs = self.net.predict_proba(x)
+            probs = np.asarray(probs, dtype=np.float64)[0]
             self.n_predictions += 1
-            self.probs, self.prediction = probs, int(np.argmax(probs))
-        else:
-            probs = self.probs = self.prediction = None       # nothing drawn: nothing to predict
+            if not np.isfinite(probs).all():
+                probs, message = None, "The net's outputs are not numbers (NaN or inf): its weights are broken"
+        self.probs, self.prediction = probs, None if probs is None else int(np.argmax(probs))
+        self.bars.update(probs, final=final, message=message)
         self.preview.value = _preview_png(X)
-        self.bars.update(probs, final=final)
         if self.hidden is not None:
-            self.hidden.value = _hidden_html(self.net if probs is not None else None)
+            self.hidden.value = _hidden_html(hidden)
+
+
+def _check_net(net):
+    """Refuse, in one sentence, a net that cannot read a 28x28 drawing into 10 probabilities."""
+    if not callable(getattr(net, "predict_proba", None)):
+        raise ValueError(f"net must have a predict_proba method (a scratchnn Net), got {type(net).__name__}")
+    for attr, want, what in (("n_inputs", 784, "take 784 inputs (28x28 pixels)"),
+                             ("n_outputs", 10, "give 10 outputs (one per digit)")):
+        have = getattr(net, attr, None)
+        if isinstance(have, (int, np.integer)) and have != want:
+            raise ValueError(f"DigitRecognizer needs a net that can {what}; this one has {attr}={have}")
+    probe = np.zeros((2, 784), np.float32)
+    probe[1, 300:500] = 1.0                             # a blank image and a blob of ink
+    try:
+        P = np.asarray(net.predict_proba(probe), dtype=np.float64)
+    except Exception as e:
+        raise ValueError(f"DigitRecognizer needs a net that takes 784 inputs (28x28 pixels); "
+                         f"this net failed on them: {type(e).__name__}: {e}") from e
+    if P.shape != (2, 10):
+        raise ValueError(f"DigitRecognizer needs a net that gives 10 probabilities per image; "
+                         f"this one gave shape {P.shape[1:]} per image")
+    # The bars show probabilities. Outputs that are not (no softmax) would be shown as "3188%";
+    # softmaxing them here would invent confidences the net never learned, so refuse instead.
+    if not (np.isfinite(P).all() and (P >= 0).all() and np.allclose(P.sum(axis=1), 1, atol=1e-3)):
+        raise ValueError("DigitRecognizer shows probabilities, so the net's last layer must be a softmax "
+                         "(Dense(10, activation=Softmax)); this net's 10 outputs for a test image sum to "
+                         f"{P[1].sum():.4g}, not 1")
 
 
 # ---------------------------------------------------------------------- helpers
@@ -439,14 +466,11 @@ def _preview_png(X, scale=5):
     return buf.getvalue()
 
 
-def _hidden_html(net):
-    """One row of squares per hidden layer, darker for more active units (after the last forward)."""
+def _hidden_html(activations):
+    """One row of squares per hidden layer, darker for more active units."""
     rows = []
-    layers = getattr(net, "dense", [])[:-1] if net is not None else []
-    for i, layer in enumerate(layers, start=1):
-        A = np.asarray(layer.cache[2])[0] if getattr(layer, "cache", None) else None
-        if A is None:
-            continue
+    for i, A in enumerate(activations or [], start=1):
+        A = np.asarray(A, dtype=np.float64).reshape(-1)
         scale = float(A.max()) or 1.0
         cells = "".join(
             f'<span title="unit {j}: {a:.2f}" style="display:inline-block;width:9px;height:9px;margin:1px;'
@@ -457,36 +481,3 @@ def _hidden_html(net):
     if not rows:
         rows.append('<div style="font-size:11px;color:#555">hidden layers: draw something</div>')
     return "".join(rows)
-
-
-def _well_formed(content):
-    """True if a message from the browser is an event the pad understands, with valid coordinates."""
-    if not isinstance(content, dict):
-        return False
-    event = content.get("event")
-    if event == "client_ready":
-        return True
-    if event in _MOUSE:
-        return _finite(content.get("x")) and _finite(content.get("y"))
-    if event in _TOUCH:
-        touches = content.get("touches")
-        return isinstance(touches, list) and all(
-            isinstance(t, dict) and _finite(t.get("x")) and _finite(t.get("y")) for t in touches)
-    if event == "key_down":
-        return all(k in content for k in ("key", "shift_key", "ctrl_key", "meta_key"))
-    return False
-
-
-def _finite(v):
-    return isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _check_positive(v, name, integer=False, allow_zero=False, allow_inf=False):
-    ok = (isinstance(v, Real) and not isinstance(v, bool) and (math.isfinite(v) or (allow_inf and v == math.inf))
-          and (v > 0 or (allow_zero and v == 0)))
-    if integer:
-        ok = ok and float(v).is_integer()
-    if not ok:
-        kind = "int" if integer else "number"
-        raise ValueError(f"{name} must be a positive {kind}, got {v!r}")
-    return int(v) if integer else float(v)

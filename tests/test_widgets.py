@@ -1,7 +1,7 @@
 """The drawing pad, headless: events go in through ipycanvas's own entry point, as from a browser.
 
-``pad._handle_custom_msg(content, [])`` is where ipywidgets delivers a browser's custom message;
-ipycanvas then dispatches on ``content["event"]``. ipywidgets logs exceptions raised in callbacks
+``_ipycanvas.send_event(pad, content)`` delivers a message where ipywidgets delivers a browser's
+custom message; ipycanvas then dispatches on ``content["event"]``. ipywidgets logs exceptions raised in callbacks
 instead of raising them, so these tests check the pad's state and the log, not exceptions.
 """
 import asyncio
@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 import scratchnn as snn
-from scratchnn import draw
+from scratchnn import _ipycanvas, draw
 from scratchnn.widgets import DigitRecognizer, DrawingPad, ProbabilityBars
 
 
@@ -37,7 +37,7 @@ class Clock:
 
 
 def send(pad, event, **content):
-    pad._handle_custom_msg({"event": event, **content}, [])
+    _ipycanvas.send_event(pad, {"event": event, **content})
 
 
 def mouse_stroke(pad, points, end="mouse_up", clock=None, dt=0.0):
@@ -176,6 +176,8 @@ def test_a_pen_resting_mid_stroke_still_gets_the_held_back_ink_and_prediction(ne
     {"event": "mouse_move", "x": float("nan"), "y": 40},
     {"event": "mouse_move", "x": float("inf"), "y": 40},
     {"event": "mouse_move", "x": True, "y": 40},
+    {"event": "mouse_move", "x": 10 ** 400, "y": 40},        # no float holds it: OverflowError once
+    {"event": "touch_move", "touches": [{"x": 5, "y": -10 ** 400}]},
     {"event": "mouse_up", "y": 40},
     {"event": "touch_move", "touches": "nope"},
     {"event": "touch_move", "touches": [{"x": 1}]},
@@ -190,7 +192,7 @@ def test_malformed_events_are_ignored_without_errors(content, caplog):
     send(pad, "mouse_down", x=60, y=60)
     send(pad, "mouse_move", x=80, y=90)
     with caplog.at_level(logging.DEBUG):
-        pad._handle_custom_msg(content, [])
+        _ipycanvas.send_event(pad, content)
     assert pad.n_ignored == 1
     assert pad.strokes == [[(60.0, 60.0), (80.0, 90.0)]] and pad.drawing
     assert not [rec for rec in caplog.records if rec.levelno >= logging.WARNING]
@@ -224,24 +226,7 @@ def test_pad_image_is_strokes_to_mnist_of_its_strokes():
     assert np.array_equal(pad.image(), draw.strokes_to_mnist(pad.strokes, pen_width=18))
 
 
-def test_client_ready_forgets_the_current_canvas_and_repaints_in_one_message(monkeypatch):
-    pad, other = DrawingPad(), DrawingPad()
-    pad.draw_stroke(zero())
-    pad.draw_stroke([(200, 200)])                               # a tap: a dot
-    manager = pad._canvas_manager
-    sent = []
-    monkeypatch.setattr(manager, "_send_custom", lambda command, buffers=[]: sent.append(command))
-    other.fill_rect(0, 0, 1, 1)                                 # ipycanvas now believes "other" is current
-    sent.clear()
-    manager._current_canvas = pad                              # ...and a reloaded page would break here
-    send(pad, "client_ready")
-    assert len(sent) == 1                                      # everything in one hold_canvas batch
-    commands = sent[0]
-    names = [c[0] for c in commands]
-    from ipycanvas.canvas import COMMANDS
-    assert names[0] == COMMANDS["switchCanvas"]                # sent although pad was "current"
-    assert names.count(COMMANDS["strokeLines"]) == 1 and names.count(COMMANDS["fillCircle"]) == 2
-    assert manager._current_canvas is pad
+# The repaint after client_ready (ipycanvas issue 322) is tested with the adapter, in test_ipycanvas.py.
 
 
 class Tags(HTMLParser):
@@ -299,12 +284,19 @@ def test_probability_bars_reject_wrong_shapes():
         ProbabilityBars().update(np.ones(9) / 9)
 
 
-def test_hidden_layer_view_shows_one_row_per_hidden_layer(net):
+def test_hidden_layer_view_shows_each_hidden_layers_activations_from_net_activations():
     deep = snn.Net([snn.InLayer(784), snn.Dense(20, "relu"), snn.Dense(15, "relu"), snn.Dense(10, "softmax")], seed=0)
     r = DigitRecognizer(deep, show_hidden=True)
     r.pad.draw_stroke(zero())
     layers = Tags(r.hidden.value).having("scratchnn-layer")
     assert [t["data-layer"] for t in layers] == ["1", "2"]
+    titles = [t["title"] for t in Tags(r.hidden.value).tags if t.get("title", "").startswith("unit")]
+    A1, A2, P = deep.activations(r.pad.image().reshape(1, -1))
+    assert titles == [f"unit {j}: {a:.2f}" for A in (A1, A2) for j, a in enumerate(A[0].tolist())]
+    assert np.allclose(r.probs, P[0])
+    for layer in deep.dense:                  # the view no longer reads the layers' private caches
+        layer.cache = None
+    r.pad.draw_stroke(one())
     assert r.hidden.value.count('title="unit') == 20 + 15
 
 
@@ -327,6 +319,58 @@ def test_shipped_drawing_model_reads_a_drawn_one_and_zero():
 def test_recognizer_rejects_something_that_is_not_a_net():
     with pytest.raises(ValueError, match="predict_proba"):
         DigitRecognizer(net="model.npz")
+
+
+@pytest.mark.parametrize("layers, message", [
+    ([snn.InLayer(100), snn.Dense(10, "softmax")], "take 784 inputs .*n_inputs=100"),
+    ([snn.InLayer(784), snn.Dense(5, "softmax")], "give 10 outputs .*n_outputs=5"),
+    ([snn.InLayer(784), snn.Dense(10, "relu")], "last layer must be a softmax"),
+    ([snn.InLayer(784), snn.Dense(10, "sigmoid")], "last layer must be a softmax"),
+])
+def test_recognizer_refuses_a_net_that_cannot_give_ten_digit_probabilities(layers, message):
+    with pytest.raises(ValueError, match=message):
+        DigitRecognizer(snn.Net(layers, seed=0))
+
+
+def test_recognizer_refuses_a_duck_typed_model_with_the_wrong_output_shape():
+    class FiveClasses:
+        def predict_proba(self, X):
+            return np.full((len(X), 5), 0.2)
+
+    with pytest.raises(ValueError, match=r"10 probabilities per image; this one gave shape \(5,\)"):
+        DigitRecognizer(FiveClasses())
+
+
+def test_a_net_whose_weights_turn_nan_says_so_instead_of_logging_tracebacks(net, caplog):
+    broken = net.copy()
+    r = DigitRecognizer(broken)
+    broken.params()[0][...] = np.nan
+    r.pad.draw_stroke(one())
+    assert r.prediction is None and "not numbers" in r.bars.value
+    assert not [rec for rec in caplog.records if rec.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"size": 20000}, "size must be at most 2,048"),
+    ({"size": 0}, "size must be a positive int"),
+    ({"pen_width": 1e9}, "pen_width must be at most 280"),
+    ({"size": 100, "pen_width": 101}, "pen_width must be at most 100"),
+    ({"pen_width": float("nan")}, "pen_width must be a positive number"),
+    ({"throttle": -1}, "throttle must be a number >= 0"),
+])
+def test_pad_refuses_sizes_and_pens_that_would_cost_seconds_or_hundreds_of_megabytes(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        DrawingPad(**kwargs)
+
+
+def test_the_widest_and_largest_pad_allowed_still_draws_fast():
+    import time
+
+    pad = DrawingPad(size=2048, pen_width=2048)
+    t0 = time.perf_counter()
+    pad.draw_stroke([(0, 0), (2048, 2048), (0, 2048)])
+    pad.image()
+    assert time.perf_counter() - t0 < 2.0
 
 
 def test_widgets_have_their_css_classes(net):
