@@ -251,10 +251,11 @@ def _write_cache(folder: Path, download, mirrors):
 
 @contextlib.contextmanager
 def _locked(folder: Path, timeout=600.0):
-    """Hold an exclusive lock on ``folder`` (a lock file in it) while building the cache.
+    """Hold an exclusive lock on ``folder`` while building the cache (``flock`` on the folder itself,
+    so no lock file is left behind).
 
     Waits at most ``timeout`` seconds for another process that is building it.
-    Where file locks are not available (Windows) it only relies on the atomic renames.
+    Where ``flock`` is not available (Windows) it only relies on the atomic renames.
     """
     folder.mkdir(parents=True, exist_ok=True)
     try:
@@ -262,21 +263,21 @@ def _locked(folder: Path, timeout=600.0):
     except ImportError:  # pragma: no cover - not POSIX
         yield
         return
-    with open(folder / ".lock", "a+b") as f:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"another process has held {folder / '.lock'} for {timeout:.0f} s; "
-                                       "if none is building the MNIST cache, delete that folder") from None
+                    raise TimeoutError(f"another process has been building the MNIST cache in {folder} for "
+                                       f"{timeout:.0f} s; if none is, delete that folder") from None
                 time.sleep(0.05)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+        yield
+    finally:
+        os.close(fd)  # closing the last descriptor releases the lock
 
 
 def _remove_stale_temps(folder: Path):

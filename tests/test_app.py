@@ -58,18 +58,23 @@ def test_draw_with_port_99999_says_so_and_starts_nothing(tmp_path):
 
 
 @pytest.mark.skipif(importlib.util.find_spec("voila") is None, reason="needs voila")
-@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP", "SIGINT"])
 def test_draw_stopped_with_sigterm_or_sighup_takes_voila_down_too(tmp_path, signame):
     """`kill` (SIGTERM) or a closed terminal (SIGHUP), not just Ctrl-C, must not leave Voila, which
-    has its own process group, behind."""
+    has its own process group, behind. SIGINT is sent to a CLI started with SIGINT ignored, as a
+    shell without job control starts background commands (CI): Ctrl-C must stop it all the same."""
     import signal
     import subprocess
     import sys
     import urllib.error
     import urllib.request
 
+    def ignore_sigint():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     cli = subprocess.Popen([sys.executable, "-m", "scratchnn", "draw", "--no-browser"], cwd=tmp_path,
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                           preexec_fn=ignore_sigint if signame == "SIGINT" else None)
     try:
         line = cli.stdout.readline()
         assert line.startswith("scratchnn drawing pad: http://127.0.0.1:"), line
@@ -144,3 +149,26 @@ def test_the_app_allows_only_installed_lab_extensions_and_voila_json_allows_the_
     assert set(app.LAB_EXTENSIONS) <= set(installed), sorted(installed)
     repo_config = json.loads((Path(__file__).parents[1] / "voila.json").read_text())
     assert tuple(repo_config["VoilaConfiguration"]["extension_allowlist"]) == app.LAB_EXTENSIONS
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc/self"), reason="needs Linux /proc")
+def test_stop_is_bounded_when_voila_hangs_and_kills_its_kernels_in_their_own_sessions():
+    """A Voila that ignores SIGTERM (busy, or stuck shutting kernels down) is killed after the
+    timeout, and the kernels it started in sessions of their own (as jupyter_client does) too."""
+    import subprocess
+    import sys
+    import time
+
+    hung_voila = ("import signal, subprocess, sys, time\n"
+                  "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+                  "kernel = subprocess.Popen([sys.executable, '-c', 'import signal, time\\n"
+                  "signal.signal(signal.SIGTERM, signal.SIG_IGN)\\ntime.sleep(120)'], start_new_session=True)\n"
+                  "print(kernel.pid, flush=True)\ntime.sleep(120)\n")
+    process = subprocess.Popen([sys.executable, "-c", hung_voila], stdout=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    kernel = int(process.stdout.readline())
+    started = app._start_time(kernel)
+    begun = time.monotonic()
+    app.AppServer(process, "http://127.0.0.1:1/").stop(timeout=1.0)
+    assert time.monotonic() - begun < 10
+    assert process.poll() is not None and not app._same_process(kernel, started)

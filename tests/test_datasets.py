@@ -341,7 +341,7 @@ def shared(monkeypatch, tmp_path):
 
 def test_default_arrays_are_read_only_views_of_one_shared_file(shared, mnist):
     (X, y), (Xt, yt) = snn.load_mnist()
-    assert shared_files(shared) == [".lock", "images.npy", "labels.npy"]
+    assert shared_files(shared) == ["images.npy", "labels.npy"]
     assert np.array_equal(X, mnist[0][0]) and np.array_equal(yt, mnist[1][1])
     assert X.dtype == np.float32 and y.dtype == np.int64 and X.shape == (60000, 784)
     base = X
@@ -384,7 +384,7 @@ def test_a_corrupted_cache_file_is_rebuilt_not_used(shared, mnist):
     (stale := shared / ".images.npy.abc123.tmp").write_bytes(b"left by a killed writer")
     (X, _), (Xt, _) = snn.load_mnist()
     assert np.array_equal(Xt, mnist[1][0])
-    assert shared_files(shared) == [".lock", "images.npy", "labels.npy"] and not stale.exists()
+    assert shared_files(shared) == ["images.npy", "labels.npy"] and not stale.exists()
 
 
 LOAD_AND_REPORT = """
@@ -413,7 +413,7 @@ def test_eight_processes_loading_at_once_with_an_empty_cache_build_it_once(share
     assert sum(int(r[0]) for r in results) == 1  # one process built it, seven mapped it
     expected = [hashlib.sha256(mnist[1][0][::97].copy()).hexdigest(), str(int(mnist[0][1].sum()))]
     assert all(r[1:] == expected for r in results)
-    assert shared_files(shared) == [".lock", "images.npy", "labels.npy"]
+    assert shared_files(shared) == ["images.npy", "labels.npy"]
 
 
 @pytest.mark.parametrize("error, said", [(PermissionError(13, "Permission denied"), "permission denied"),
@@ -434,7 +434,7 @@ def test_a_cache_that_cannot_be_written_warns_and_loads_privately(shared, monkey
     assert np.array_equal(Xt, mnist[1][0]) and np.array_equal(y, mnist[0][1])
     with pytest.raises(ValueError, match="read-only"):
         X[0] = 1.0
-    assert shared_files(shared) == [".lock"]  # no half-written file, no temporary file
+    assert shared_files(shared) == []  # no half-written file, no temporary file, no lock file
 
 
 def test_a_read_only_cache_folder_only_warns_after_a_verified_download(isolated, mirror, monkeypatch):

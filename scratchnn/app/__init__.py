@@ -66,8 +66,14 @@ class AppServer:
         self.process, self.url = process, url
 
     def stop(self, timeout=10.0):
-        """Stop Voila: terminate, wait up to ``timeout`` seconds, then kill. Returns its exit code."""
+        """Stop Voila: terminate, wait up to ``timeout`` seconds, then kill. Returns its exit code.
+
+        Voila's kernels run in sessions of their own (jupyter_client starts them so); any still
+        running once Voila is gone (Voila was killed, or too slow to shut them down) are killed too,
+        so stopping takes at most about ``timeout`` seconds however busy the machine is.
+        """
         posix = os.name == "posix"
+        kernels = _descendants(self.process.pid)
         if self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, signal.SIGTERM) if posix else self.process.terminate()
@@ -80,6 +86,17 @@ class AppServer:
             except (ProcessLookupError, PermissionError):
                 pass
         self.process.wait()
+        deadline = time.monotonic() + 2.0  # a kernel whose Voila is gone exits by itself within a second
+        while (alive := [k for k in kernels if _same_process(*k)]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for pid, _ in alive:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        deadline = time.monotonic() + 1.0  # SIGKILL is not instant either
+        while any(_same_process(*k) for k in alive) and time.monotonic() < deadline:
+            time.sleep(0.02)
         return self.process.returncode
 
     def __enter__(self):
@@ -139,12 +156,45 @@ def launch(port=None, open_browser=True, *, ip="127.0.0.1", wait=True, timeout=6
     return server
 
 
+def _start_time(pid):
+    """The start time of process ``pid`` (Linux /proc, in clock ticks), or None if it is gone (or a zombie)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return None if fields[0] in ("Z", "X") else fields[19]
+
+
+def _same_process(pid, started):
+    return started is not None and _start_time(pid) == started
+
+
+def _descendants(pid):
+    """``[(pid, start time)]`` of every process below ``pid`` (Linux /proc; elsewhere none)."""
+    children = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append((int(stat.parent.name), fields[19]))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child[0])
+    return found
+
+
 def _raise_keyboard_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-#: The signals that stop the blocking command line like Ctrl-C does (SIGHUP: the terminal closed).
-STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+#: The signals that stop the blocking command line (SIGHUP: the terminal closed). SIGINT (Ctrl-C) is
+#: among them because a process started in the background by a shell without job control (a CI
+#: script, `cmd &` in a script) inherits SIGINT *ignored*, and Python then never raises
+#: KeyboardInterrupt: `scratchnn draw` would outlive every Ctrl-C sent to it.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 def _on_stop_signals(handler):
