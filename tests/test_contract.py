@@ -1,7 +1,7 @@
 """A learner's own parts plug into Net through the same contract as the library's (issue 8).
 
 Each part below is written from the notebooks' formulas, knowing nothing of the library's insides:
-a dense layer (notebook 03), an activation, a softmax-cross-entropy loss (04), an optimizer (05).
+a dense layer (notebook 04), an activation, a softmax-cross-entropy loss (05), an optimizer (06).
 """
 import numpy as np
 import pytest
@@ -10,7 +10,7 @@ import scratchnn as snn
 
 
 class NotebookDense(snn.Dense):
-    """Notebook 03's dense layer: gradients by plain assignment."""
+    """Notebook 04's dense layer: gradients by plain assignment."""
 
     def forward(self, X):
         Z = X @ self.W + self.b
@@ -35,7 +35,7 @@ class NotebookReLU:
 
 
 class NotebookSoftmaxCrossEntropy:
-    """Notebook 04: the loss from P, the fused gradient (P - Y) / N."""
+    """Notebook 05: the loss from P, the fused gradient (P - Y) / N."""
 
     def forward(self, P, Y):
         return float(-np.sum(Y * np.log(P)) / len(P))
@@ -45,7 +45,7 @@ class NotebookSoftmaxCrossEntropy:
 
 
 class NotebookAdam:
-    """Notebook 05's Adam, one array at a time, textbook bias correction."""
+    """Notebook 06's Adam, one array at a time, textbook bias correction."""
 
     def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
         self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps

@@ -4,7 +4,7 @@
 survive in it); ``nbgrader autograde`` then grades two submissions of the notebooks in GRADED: the
 teacher's notebooks as committed (full marks) and the untouched student version (zero, and every
 error in it is the one-line ❌ of a check or stub, never a stack dump or a cell broken by a stub).
-GRADED holds the notebooks whose exercises are the course's core (03 dense layer, 04 softmax and
+GRADED holds the notebooks whose exercises are the course's core (the dense layer, softmax and
 cross-entropy); they run in a few seconds each, so the autograde of both submissions stays under a
 minute. Set SCRATCHNN_GRADE_ALL=1 to grade every notebook (about 2 minutes more).
 """
@@ -23,7 +23,7 @@ import student_release  # noqa: E402
 
 pytest.importorskip("nbgrader")
 
-GRADED = ("03_", "04_")
+GRADED = ("04_backprop", "05_softmax")
 ONE_LINE_ERRORS = {"NotWritten", "CheckFailed"}
 
 
@@ -55,7 +55,9 @@ def test_every_notebook_has_graded_exercises_and_the_release_leaks_no_solution(r
         student = folder / teacher.name
         text = "\n".join("".join(c["source"]) for c in json.loads(student.read_text())["cells"])
         solutions = solution_lines(teacher)
-        assert solutions, f"{teacher.name} has no solution regions"
+        assert "BEGIN SOLUTION" not in text
+        if not solutions:                      # a notebook without exercises (10 · look at training)
+            continue
         student_lines = {line.strip() for line in text.splitlines()}
         leaked = [line for line in solutions if line in student_lines]
         assert not leaked, f"{teacher.name}: solution lines left in the student version: {leaked[:3]}"

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-COURSE = ["01_neurons_and_forward_pass", "02_loss_and_the_chain_rule", "03_backprop_through_a_dense_layer",
-          "04_softmax_and_cross_entropy", "05_gradient_descent_and_optimizers", "06_training_the_mnist_net",
-          "07_what_the_net_learned", "08_draw_a_digit"]
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
+COURSE = ["01_neurons_and_forward_pass", "02_loss_and_the_chain_rule", "03_computational_graphs",
+          "04_backprop_through_a_dense_layer", "05_softmax_and_cross_entropy", "06_gradient_descent_and_optimizers",
+          "07_debug_the_gradient", "08_training_the_mnist_net", "09_what_the_net_learned", "10_look_at_training",
+          "11_draw_a_digit"]
 
 
 def cells(nb_path, kind="code"):

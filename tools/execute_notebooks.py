@@ -1,6 +1,6 @@
 """Execute course notebooks from a fresh kernel, top to bottom, and store them as nbval will check them.
 
-    python tools/execute_notebooks.py                 # all of notebooks/0*.ipynb
+    python tools/execute_notebooks.py                 # every notebooks/NN_*.ipynb
     python tools/execute_notebooks.py 06 08           # the ones whose names start with these
 
 Each notebook runs in its own new kernel with the notebook's folder as working directory (as in
@@ -37,7 +37,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("prefixes", nargs="*", help="run only notebooks whose names start with these")
     args = ap.parse_args(argv)
-    paths = sorted(p for p in NOTEBOOKS.glob("0*.ipynb")
+    paths = sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]*_*.ipynb")
                    if not args.prefixes or any(p.name.startswith(x) for x in args.prefixes))
     if not paths:
         sys.exit(f"no notebook in {NOTEBOOKS} starts with {args.prefixes}")
