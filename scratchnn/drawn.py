@@ -146,12 +146,12 @@ def one_long_flag(u):   # a long, steep lead-in: still a 1, never a 7's flat bar
 
 def one_euro(u):        # the continental 1: a long lead-in from well to the left, not steep
     top = (0.4, 0.0)
-    return [line(flag(u, top, (0.28, 0.5), (18, 48)), top, (0.4 + u(-0.04, 0.02), 1.0))]
+    return [line(flag(u, top, (0.25, 0.45), (25, 50)), top, (0.4 + u(-0.04, 0.02), 1.0))]
 
 
 def one_euro_base(u):   # the continental 1 standing on a base
     top = (0.4, 0.0)
-    return [line(flag(u, top, (0.28, 0.5), (18, 48)), top, (0.4, 1.0)),
+    return [line(flag(u, top, (0.25, 0.45), (25, 50)), top, (0.4, 1.0)),
             line((0.4 - u(0.18, 0.32), 1.0), (0.4 + u(0.18, 0.32), 1.0 + u(-0.03, 0.03)))]
 
 
@@ -491,15 +491,16 @@ def angle_between(a, b):
 def legible(label, strokes, M):
     """The few rules that keep a digit what it is once placed (``strokes``: as drawn, before ``M``).
 
-    Only what would make the digit another one is ruled out, never a style: a 1's lead-in must go
-    down from the top (a level one is a 7's bar) and stay shorter than 0.6 of the stem; a 7's bar
+    Only what would make the digit another one is ruled out, never a style: a 1's lead-in must come
+    down from the top at least 28 degrees off square to the stem (a level one is a 7's bar) and stay
+    at most half as long as the stem (the old rule, 52 degrees and 0.4, hid continental 1s); a 7's bar
     must stand out from the stem; a 6 must not lie on its side (a leaning 6 drawn wide would).
     Long, shallow flags (the continental 1) and crossed 7s pass: people write them, so the set has them."""
     S = strokes[0]
     if label == 1 and S[0, 1] > S[:, 1].min() + 0.05:             # a 1 with a flag
         corner = S[S[:, 1].argmin()]
         flag, stem = (S[0] - corner) @ M.T, (S[-1] - corner) @ M.T
-        return flag[1] >= 0.25 * np.hypot(*flag) and np.hypot(*flag) <= 0.6 * np.hypot(*stem)
+        return angle_between(flag, stem) <= 62 and np.hypot(*flag) <= 0.5 * np.hypot(*stem)
     if label == 7:
         corner, bar_end = S[(S[:, 0] - S[:, 1]).argmax()], S[(S[:, 0] + S[:, 1]).argmin()]
         bar, stem = (bar_end - corner) @ M.T, (S[-1] - corner) @ M.T

@@ -24,6 +24,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .augment import Augment
 from .optim import Adam
@@ -41,14 +42,17 @@ class FineTuner:
     """
 
     def __init__(self, net, replay=None, seed=0, steps=120, own=32, replay_batch=96, lr=5e-4,
-                 augment=None):
+                 augment=None, optimizer=None):
         self.net = net
         self.seed = int(seed)
         self.steps = positive(steps, "steps", integer=True)
         self.own = positive(own, "own", integer=True)
         self.replay_batch = positive(replay_batch, "replay_batch", integer=True, minimum=0)
         self.lr = positive(lr, "lr")
-        self.augment = Augment(rotate=12, scale=(0.9, 1.1), shift=1.5, shear=0.15) if augment is None else augment
+        self.make_optimizer = optimizer or (lambda lr: Adam(lr=lr, schedule="cosine"))
+        # The variations the shipped drawing model was trained with: five examples stand for many.
+        self.augment = Augment(rotate=20, scale=(0.8, 1.15), shear=0.25, p_thicker=0.3, p_thinner=0.3,
+                               aspect=1.35) if augment is None else augment
         if replay is not None and replay is not False:
             X, y = replay
             X, y = np.asarray(X), np.asarray(y)
@@ -74,9 +78,10 @@ class FineTuner:
         if x.size != self._n_inputs or x.ndim not in (1, 2):
             raise ValueError(f"image must be (28, 28) or ({self._n_inputs},), got shape {x.shape}")
         x = x.reshape(-1)
-        if not np.isfinite(x).all() or x.min() < 0 or x.max() > 1:
-            raise ValueError("image values must be in [0, 1] (the pad's 28x28 input), "
-                             f"got {np.nanmin(x):.3g}..{np.nanmax(x):.3g}")
+        if not np.isfinite(x).all():
+            raise ValueError("image values must be in [0, 1] (the pad's 28x28 input), got NaN or inf")
+        if x.min() < 0 or x.max() > 1:
+            raise ValueError(f"image values must be in [0, 1] (the pad's 28x28 input), got {x.min():.3g}..{x.max():.3g}")
         if isinstance(label, (bool, np.bool_)) or not isinstance(label, (int, np.integer)) \
                 or not 0 <= label < self.net.n_outputs:
             raise ValueError(f"label must be an int in 0..{self.net.n_outputs - 1}, got {label!r}")
@@ -145,8 +150,15 @@ class FineTuner:
         n_rep = self.replay_batch if replay is not None else 0
         eye = np.eye(self.net.n_outputs, dtype=dtype)
         rng = np.random.default_rng([self.seed, len(X_own)])
-        optimizer = Adam(lr=self.lr, schedule="cosine")
+        optimizer = self.make_optimizer(self.lr)
         params, losses = self.net.params(), []
+        with threadpool_limits(1, user_api="blas"):   # small matrices: BLAS threads only fight each other
+            self._steps(X_own, y_own, replay, n_rep, eye, rng, optimizer, params, losses, dtype)
+        self.last = {"seconds": time.perf_counter() - t0, "steps": self.steps, "examples": len(X_own),
+                     "replayed": self.steps * n_rep, "loss": float(np.mean(losses[-max(1, self.steps // 10):]))}
+        return self.last
+
+    def _steps(self, X_own, y_own, replay, n_rep, eye, rng, optimizer, params, losses, dtype):
         for step in range(self.steps):
             pick = rng.integers(len(X_own), size=self.own)
             Xb, yb = self.augment(X_own[pick], rng), y_own[pick]
@@ -157,9 +169,6 @@ class FineTuner:
             self.net.forward(Xb.astype(dtype, copy=False))
             losses.append(self.net.backward(eye[yb]))
             optimizer.step(params, self.net.grads(), progress=step / self.steps)
-        self.last = {"seconds": time.perf_counter() - t0, "steps": self.steps, "examples": len(X_own),
-                     "replayed": self.steps * n_rep, "loss": float(np.mean(losses[-max(1, self.steps // 10):]))}
-        return self.last
 
     # ------------------------------------------------------------------ saving
     def metadata(self):
