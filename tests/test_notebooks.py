@@ -13,7 +13,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-
 COURSE = ["01_neurons_and_forward_pass", "02_loss_and_the_chain_rule", "03_computational_graphs",
           "04_backprop_through_a_dense_layer", "05_softmax_and_cross_entropy", "06_gradient_descent_and_optimizers",
           "07_debug_the_gradient", "08_training_the_mnist_net", "09_what_the_net_learned", "10_look_at_training",
-          "11_draw_a_digit"]
+          "11_draw_a_digit", "12_teach_it_your_handwriting"]
 
 
 def cells(nb_path, kind="code"):
