@@ -63,8 +63,12 @@ class FineTuner:
         self._replay = replay
         self._replay_source = "MNIST training set" if replay is None else "none" if replay is False else "given"
         self._start = [p.copy() for p in net.params()]
+        meta = dict(getattr(net, "metadata", None) or {})
+        self._base = {"architecture": "-".join(map(str, net.architecture())),
+                      **{k: meta[k] for k in ("description", "test_accuracy", "drawn_accuracy") if k in meta}}
         self._examples = {}            # index -> (image (784,), label), in the order added
         self._next = 0
+        self._changes = self._learned = 0   # how many adds/removes so far, and at the last learn()
         self.last = None               # the stats of the last learn()
 
     @property
@@ -88,6 +92,7 @@ class FineTuner:
         index = self._next
         self._examples[index] = (x.copy(), int(label))
         self._next += 1
+        self._changes += 1
         return index
 
     def remove(self, index):
@@ -95,13 +100,14 @@ class FineTuner:
         if index not in self._examples:
             raise KeyError(f"no example {index!r}; kept: {sorted(self._examples)}")
         del self._examples[index]
+        self._changes += 1
 
     def undo(self):
         """Forget the example added last (of those still kept); return its index, None if there is none."""
         if not self._examples:
             return None
         index = max(self._examples)
-        del self._examples[index]
+        self.remove(index)
         return index
 
     @property
@@ -140,6 +146,7 @@ class FineTuner:
         training loss of the last tenth of the steps). With no examples, only resets."""
         t0 = time.perf_counter()
         self.reset()
+        self._learned = self._changes
         if not self._examples:
             self.last = {"seconds": time.perf_counter() - t0, "steps": 0, "examples": 0, "replayed": 0, "loss": None}
             return self.last
@@ -173,14 +180,12 @@ class FineTuner:
     # ------------------------------------------------------------------ saving
     def metadata(self):
         """What the fine-tuned net was made from: examples per digit, the base model, replay and seed."""
-        base = dict(getattr(self.net, "metadata", None) or {})
-        base = {k: base[k] for k in ("description", "test_accuracy", "drawn_accuracy") if k in base}
         pool = len(self._replay[0]) if isinstance(self._replay, tuple) else 60000 if self._replay is None else 0
         return {"counts": {str(k): n for k, n in self.counts().items()}, "examples": len(self._examples),
-                "base_model": {"architecture": "-".join(map(str, self.net.architecture())), **base},
+                "base_model": dict(self._base),
                 "replay": {"data": self._replay_source, "pool": pool, "per_step": self.replay_batch if self._replay is not False else 0},
                 "steps": self.steps, "own_per_step": self.own, "lr": self.lr, "seed": self.seed,
-                "learned": self.last is not None and self.last["examples"] == len(self._examples)}
+                "learned": self.last is not None and self._learned == self._changes}
 
     def save(self, path):
         """Save ``net`` as a normal model file (``Net.load``, ``DigitRecognizer(Net.load(path))``),
@@ -189,7 +194,8 @@ class FineTuner:
         counts = ", ".join(f"{n} x {k}" for k, n in info["counts"].items()) or "no examples"
         net = self.net.copy()
         net.metadata = {}
-        return net.save(path, description=f"Fine-tuned on a learner's own digits ({counts}) with replay "
-                                          f"({info['replay']['data']}), from: "
-                                          f"{info['base_model'].get('description', 'a ' + info['base_model']['architecture'] + ' net')}",
+        replay = {"MNIST training set": "with replay of MNIST's training set", "none": "without replay",
+                  "given": "with replay of given data"}[info["replay"]["data"]]
+        base = info["base_model"].get("description", f"a {info['base_model']['architecture']} net")
+        return net.save(path, description=f"Fine-tuned on a learner's own digits ({counts}) {replay}, from: {base}",
                         fine_tuned=info)

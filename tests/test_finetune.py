@@ -108,3 +108,15 @@ def test_saved_fine_tuned_net_loads_with_metadata_saying_what_it_learned(flagged
     assert info["base_model"]["architecture"] == "784-20-15-15-10" and info["learned"]
     assert "test_accuracy" not in loaded.metadata          # the base model's accuracy is not this net's
     assert "Fine-tuned on a learner's own digits (3 x 1, 1 x 7)" in loaded.metadata["description"]
+
+
+def test_saved_metadata_says_whether_the_examples_kept_were_learned(tmp_path):
+    tuner = FineTuner(snn.Net([snn.InLayer(784), snn.Dense(10, "softmax")], seed=0), replay=False, steps=2)
+    tuner.add(np.zeros(784), 1)
+    tuner.learn()
+    assert tuner.metadata()["learned"]
+    tuner.undo()
+    tuner.add(np.ones(784), 2)                  # the same number of examples, not the same ones
+    assert not tuner.metadata()["learned"]
+    net = snn.Net.load(tuner.save(tmp_path / "m.npz"))
+    assert "without replay" in net.metadata["description"] and net.metadata["fine_tuned"]["replay"]["pool"] == 0
