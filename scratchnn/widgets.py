@@ -39,6 +39,14 @@ DOM hooks (stable, for browser tests and styling)
   is the settled answer. It holds ten ``.scratchnn-bar`` rows, each with ``data-digit`` (0..9) and ``data-prob``
   (4 decimals); the top row also has the class ``scratchnn-top``. A ``.scratchnn-headline`` says
   what the net reads, and ``.scratchnn-unsure`` is the "not sure" note (present only when unsure).
+- Teaching (``teach=True``, the default): ``.scratchnn-teach`` is the box under the bars. Its ten
+  buttons "That's wrong, it is a d" carry ``.scratchnn-correct`` and ``.scratchnn-correct-d`` (d in
+  0..9; ``<button>`` elements: mouse, touch, and keyboard with Tab then Enter or Space);
+  ``.scratchnn-undo`` and ``.scratchnn-reset`` are Undo and Reset. ``.scratchnn-examples`` holds one
+  ``.scratchnn-teach-state`` element with ``data-state`` (``idle``, ``learning``, ``learned`` or
+  ``error``), ``data-learned`` (fine-tuning runs finished: wait for it to change after a
+  correction), ``data-total`` (examples kept), ten ``.scratchnn-count`` cells with ``data-digit``
+  and ``data-n`` (examples of that digit) and a ``.scratchnn-teach-status`` sentence.
 - ``.scratchnn-hidden``: the optional hidden-layer view (``show_hidden=True``), one
   ``.scratchnn-layer`` row per hidden layer with one ``span`` per unit.
 """
@@ -359,10 +367,20 @@ class DigitRecognizer(widgets.HBox):
     ``show_hidden=True`` adds a view of the hidden layers' activations (``net.activations``).
     ``recognizer.prediction`` and ``recognizer.probs`` hold the latest answer (None when empty);
     ``recognizer.n_predictions`` counts how many times the net ran.
+
+    Teaching it (``teach=True``, the default): when it misreads your drawing, press the digit it
+    really is under "That's wrong, it is a". The drawing's 28x28 is kept as an example with that
+    label and the net is fine-tuned on your examples mixed with a replay of MNIST
+    (``scratchnn.finetune.FineTuner``), in a worker thread so the pad stays live; then the bars
+    are redrawn for the drawing on the pad. Undo forgets your last example, Reset goes back to the
+    model you started from, ``recognizer.save(path)`` saves the fine-tuned net (load it back with
+    ``DigitRecognizer(Net.load(path))``). The same as methods: ``correct(digit)``, ``undo()``,
+    ``reset()``, ``save(path)``; ``counts()`` gives your examples per digit and ``tuner`` the
+    ``FineTuner`` (made at the first correction; pass ``tuner=`` to use your own).
     """
 
     def __init__(self, net=None, size=CANVAS_SIZE, pen_width=PEN_WIDTH, unsure_below=0.5,
-                 show_hidden=False, throttle=THROTTLE):
+                 show_hidden=False, throttle=THROTTLE, teach=True, tuner=None):
         if net is None:
             from .pretrained import load_pretrained
 
@@ -383,14 +401,24 @@ class DigitRecognizer(widgets.HBox):
             self.hidden.add_class("scratchnn-hidden")
         self.probs = self.prediction = None
         self.n_predictions = 0
+        self.tuner = tuner
+        self.learning = False            # True while a fine-tuning run is going on
+        self.n_learned = 0               # fine-tuning runs finished
+        self.last_learn = None           # what the last run returned ({"seconds", "steps"}) or its error
+        self._queued = []                # corrections, undos and resets made while learning
         middle = [widgets.HTML('<div style="font-size:12px;color:#555">what the net sees (28x28)</div>'),
                   self.preview]
         if self.hidden is not None:
             middle.append(self.hidden)
+        right = [self.bars]
+        self.teach_box = None
+        if teach:
+            self.teach_box = self._teach_widgets()
+            right.append(self.teach_box)
         super().__init__([
             widgets.VBox([self.pad, self.clear_button]),
             widgets.VBox(middle, layout=widgets.Layout(margin="0 12px")),
-            self.bars,
+            widgets.VBox(right),
         ])
         self.add_class("scratchnn-recognizer")
         self.pad.observe_drawing(self._on_drawing)
@@ -423,6 +451,195 @@ class DigitRecognizer(widgets.HBox):
         self.preview.value = _preview_png(X)
         if self.hidden is not None:
             self.hidden.value = _hidden_html(hidden)
+
+    # ----------------------------------------------------------- teaching
+    def correct(self, digit):
+        """Say the drawing on the pad is ``digit``: keep it as an example and fine-tune on it.
+
+        Returns False (and says so) when the pad is empty. While a fine-tuning run is going on,
+        the correction waits for it and the next run includes it.
+        """
+        if isinstance(digit, bool) or not isinstance(digit, (int, np.integer)) or not 0 <= digit <= 9:
+            raise ValueError(f"digit must be an int in 0..9, got {digit!r}")
+        X = self.pad.image()
+        if not X.any():
+            self._say("Draw the digit first, then say which it is.")
+            return False
+        X = X.copy()
+        self._change(lambda tuner: tuner.add(X, int(digit)), learn=True)
+        return True
+
+    def undo(self):
+        """Forget the last example you gave: the net learns again from the rest (from its start)."""
+        self._change(lambda tuner: tuner.undo(), learn=True)
+
+    def reset(self):
+        """Forget every example and go back to the net you started from."""
+        def forget_all(tuner):
+            for i in list(tuner.indices):
+                tuner.remove(i)
+            tuner.reset()
+
+        self._change(forget_all, learn=False)
+
+    def counts(self):
+        """Your examples per digit, ``{digit: n}`` (digits you gave none of are left out)."""
+        return {} if self.tuner is None else dict(self.tuner.counts())
+
+    def save(self, path):
+        """Save the net as it reads now (fine-tuned or not) to ``path`` (scratchnn's npz format).
+
+        Load it back with ``DigitRecognizer(Net.load(path))``. A fine-tuned net's metadata says
+        which examples it was fine-tuned on.
+        """
+        if self.learning:
+            raise RuntimeError("the net is being fine-tuned right now; save when the status says it has learned")
+        if self.tuner is not None:
+            return self.tuner.save(path)
+        return self.net.save(path)
+
+    def _make_tuner(self):
+        from .finetune import FineTuner
+
+        return FineTuner(self.net, seed=0)
+
+    def _change(self, change, learn):
+        if self.learning:
+            self._queued.append((change, learn))
+            self._show_examples()
+            return
+        if self.tuner is None:
+            self.tuner = self._make_tuner()
+        change(self.tuner)
+        if learn and self.tuner.examples:
+            self._learn()
+        else:
+            if not self.tuner.examples:
+                self.tuner.reset()               # no examples left: the net it started from
+            self.net = self.tuner.net
+            self._show_examples()
+            self._update()
+
+    def _learn(self):
+        """Fine-tune in a worker thread if the kernel's event loop runs (Jupyter), else right here.
+
+        While the worker trains ``tuner.net``, the pad reads with a frozen copy: a forward pass
+        from the pad in the middle of the worker's would corrupt the layers' caches.
+        """
+        import asyncio
+        import copy
+
+        self.learning = True
+        self.net = copy.deepcopy(self.tuner.net)
+        self._show_examples()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None:
+            self._learned(self._run_tuner())
+            return
+        future = loop.run_in_executor(None, self._run_tuner)
+        future.add_done_callback(lambda f: self._learned(f.result()))
+
+    def _run_tuner(self):
+        """``tuner.learn()``, or the exception it raised (shown to the learner, not lost in a log)."""
+        from threadpoolctl import threadpool_limits
+
+        try:
+            # Small matrices: BLAS threads only fight each other (21 s instead of 2 s on a busy
+            # 2-core machine), and the kernel's own thread needs a core for the pad meanwhile.
+            with threadpool_limits(1, user_api="blas"):
+                return self.tuner.learn()
+        except Exception as e:  # noqa: BLE001
+            return e
+
+    def _learned(self, result):
+        self.learning = False
+        self.last_learn = result
+        self.n_learned += 1
+        if isinstance(result, Exception):
+            self.tuner.reset()                   # not a half-trained net: the one it started from
+        self.net = self.tuner.net
+        queued, self._queued = self._queued, []
+        if queued:
+            for change, _ in queued:
+                change(self.tuner)
+            if any(learn for _, learn in queued) and self.tuner.examples:
+                self._learn()
+                return
+            if not self.tuner.examples:
+                self.tuner.reset()
+        self._show_examples()
+        self._update()
+
+    # ------------------------------------------------------- teaching UI
+    def _teach_widgets(self):
+        label = widgets.HTML('<div style="font-size:13px;margin-top:10px">That\'s wrong, it is a</div>')
+        self.correct_buttons = []
+        for d in range(10):
+            b = widgets.Button(description=str(d), tooltip=f"It is a {d}: learn this drawing as a {d}",
+                               layout=widgets.Layout(width="34px", padding="0"))
+            b.add_class("scratchnn-correct")
+            b.add_class(f"scratchnn-correct-{d}")
+            b.on_click(lambda _, d=d: self.correct(d))
+            self.correct_buttons.append(b)
+        self.undo_button = widgets.Button(description="Undo", icon="undo", tooltip="Forget the last example",
+                                          layout=widgets.Layout(width="80px"))
+        self.undo_button.add_class("scratchnn-undo")
+        self.undo_button.on_click(lambda _: self.undo())
+        self.reset_button = widgets.Button(description="Reset", icon="refresh",
+                                           tooltip="Forget every example: back to the model you started from",
+                                           layout=widgets.Layout(width="80px"))
+        self.reset_button.add_class("scratchnn-reset")
+        self.reset_button.on_click(lambda _: self.reset())
+        self.examples_view = widgets.HTML()
+        self.examples_view.add_class("scratchnn-examples")
+        self._note = ""
+        box = widgets.VBox([
+            label,
+            widgets.HBox(self.correct_buttons[:5]), widgets.HBox(self.correct_buttons[5:]),
+            widgets.HBox([self.undo_button, self.reset_button]),
+            self.examples_view,
+        ], layout=widgets.Layout(width="240px"))
+        box.add_class("scratchnn-teach")
+        self._show_examples()
+        return box
+
+    def _say(self, note):
+        self._note = note
+        self._show_examples()
+
+    def _show_examples(self):
+        if not hasattr(self, "examples_view"):
+            return                                       # teach=False
+        counts = self.counts()
+        total = sum(counts.values())
+        state = "learning" if self.learning else "learned" if self.n_learned else "idle"
+        if self.learning:
+            text = f"Learning from your {total} example{'s' * (total != 1)}&hellip;"
+            if self._queued:
+                text += f" ({len(self._queued)} more waiting)"
+        elif isinstance(self.last_learn, Exception):
+            state = "error"
+            text = f"Could not learn: {html.escape(str(self.last_learn))}"
+        elif total and isinstance(self.last_learn, dict):
+            text = f"Learned from your {total} example{'s' * (total != 1)} in {self.last_learn.get('seconds', 0):.1f} s."
+        else:
+            text = self._note or "Your examples teach the net your handwriting."
+        self._note = ""
+        cells = "".join(
+            f'<span class="scratchnn-count" data-digit="{d}" data-n="{counts.get(d, 0)}" '
+            f'style="display:inline-block;width:22px;text-align:center;'
+            f'color:{"#222" if counts.get(d, 0) else "#bbb"}">{d}<br><b>{counts.get(d, 0)}</b></span>'
+            for d in range(10))
+        self.examples_view.value = (
+            f'<div class="scratchnn-teach-state" data-state="{state}" data-learned="{self.n_learned}" '
+            f'data-total="{total}" style="font-family:sans-serif;font-size:12px;color:#444">'
+            f'<div style="margin:4px 0">Your examples per digit:</div><div>{cells}</div>'
+            f'<div class="scratchnn-teach-status" style="margin-top:4px">{text}</div></div>')
+        for b in (self.undo_button, self.reset_button):
+            b.disabled = self.learning
 
 
 def _check_net(net):

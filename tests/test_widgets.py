@@ -377,3 +377,200 @@ def test_widgets_have_their_css_classes(net):
     r = DigitRecognizer(net)
     assert "scratchnn-recognizer" in r._dom_classes and "scratchnn-pad" in r.pad._dom_classes
     assert "scratchnn-preview" in r.preview._dom_classes and "scratchnn-clear" in r.clear_button._dom_classes
+
+
+# ------------------------------------------------------------------ teaching: the correction flow
+class FakeTuner:
+    """FineTuner's API (scratchnn.finetune), learning by a bias on the output layer so the UI's
+    logic is tested fast: each example of digit d adds 20 to the output bias of d. Like the real
+    one, learn() starts from the weights it started with, and fine-tunes ``net`` in place."""
+
+    def __init__(self, net, pause=0.0):
+        self.net, self.pause = net, pause
+        self._start = [p.copy() for p in net.params()]
+        self._examples, self._next = {}, 0
+        self.learned_on = []
+
+    def add(self, image, label):
+        self._examples[self._next] = (np.asarray(image, np.float32).reshape(-1).copy(), label)
+        self._next += 1
+        return self._next - 1
+
+    def remove(self, i):
+        del self._examples[i]
+
+    def undo(self):
+        return self._examples.pop(max(self._examples)) if self._examples else None
+
+    @property
+    def examples(self):
+        return [self._examples[i] for i in sorted(self._examples)]
+
+    @property
+    def indices(self):
+        return sorted(self._examples)
+
+    def counts(self):
+        labels = [label for _, label in self.examples]
+        return {k: labels.count(k) for k in sorted(set(labels))}
+
+    def reset(self):
+        for p, p0 in zip(self.net.params(), self._start):
+            p[...] = p0
+
+    def learn(self):
+        import time
+
+        time.sleep(self.pause)
+        self.reset()
+        for _, label in self.examples:
+            self.net.params()[-1][label] += 20
+        self.learned_on.append(self.counts())
+        return {"seconds": self.pause, "steps": 1}
+
+    def save(self, path):
+        return self.net.save(path, fine_tuned={"counts": {str(k): n for k, n in self.counts().items()}})
+
+
+def teach_state(r):
+    (state,) = Tags(r.examples_view.value).having("scratchnn-teach-state")
+    counts = {int(t["data-digit"]): int(t["data-n"]) for t in Tags(r.examples_view.value).having("scratchnn-count")}
+    return state, counts
+
+
+def test_saying_it_is_a_7_keeps_the_drawing_as_an_example_learns_and_redraws_the_bars(net):
+    tuner = FakeTuner(net.copy())
+    r = DigitRecognizer(tuner.net, tuner=tuner)
+    r.pad.draw_stroke(one())
+    assert r.prediction == 1
+    r.correct_buttons[7].click()                        # the button of "that's wrong, it is a 7"
+    ((image, label),) = tuner.examples
+    assert label == 7 and np.array_equal(image, r.pad.image().reshape(-1))
+    assert r.prediction == 7 and r.bars.top == 7       # redrawn for the drawing on the pad
+    state, counts = teach_state(r)
+    assert state["data-state"] == "learned" and state["data-total"] == "1" and state["data-learned"] == "1"
+    assert counts == {d: int(d == 7) for d in range(10)} and r.counts() == {7: 1}
+    assert "Learned from your 1 example" in r.examples_view.value
+
+
+def test_undo_forgets_the_last_example_and_reset_goes_back_to_the_starting_net(net):
+    tuner = FakeTuner(net.copy())
+    r = DigitRecognizer(tuner.net, tuner=tuner)
+    r.pad.draw_stroke(one())
+    r.correct(7)
+    r.correct(4)
+    assert r.counts() == {4: 1, 7: 1} and tuner.learned_on[-1] == {4: 1, 7: 1}
+    r.undo_button.click()
+    assert r.counts() == {7: 1} and tuner.learned_on[-1] == {7: 1} and r.prediction == 7
+    r.undo()
+    assert r.counts() == {} and r.prediction == 1       # no examples left: the starting net
+    r.correct(7)
+    r.reset_button.click()
+    assert r.counts() == {} and r.prediction == 1 and teach_state(r)[1] == {d: 0 for d in range(10)}
+    assert all(np.array_equal(p, p0) for p, p0 in zip(tuner.net.params(), net.params()))
+
+
+def test_correcting_an_empty_pad_says_to_draw_first(net):
+    tuner = FakeTuner(net.copy())
+    r = DigitRecognizer(tuner.net, tuner=tuner)
+    assert r.correct(3) is False and tuner.examples == []
+    assert "Draw the digit first" in r.examples_view.value
+    with pytest.raises(ValueError, match="0..9"):
+        r.correct(10)
+
+
+def test_teaching_widgets_carry_their_dom_hooks_and_can_be_left_out(net):
+    r = DigitRecognizer(net)
+    assert "scratchnn-teach" in r.teach_box._dom_classes
+    assert [b.description for b in r.correct_buttons] == [str(d) for d in range(10)]
+    assert all({"scratchnn-correct", f"scratchnn-correct-{d}"} <= set(b._dom_classes)
+               for d, b in enumerate(r.correct_buttons))
+    assert "scratchnn-undo" in r.undo_button._dom_classes and "scratchnn-reset" in r.reset_button._dom_classes
+    assert "scratchnn-examples" in r.examples_view._dom_classes
+    assert r.tuner is None                            # no FineTuner (nor MNIST) until the first correction
+    assert DigitRecognizer(net, teach=False).teach_box is None
+
+
+def test_learning_runs_in_a_worker_while_the_pad_keeps_answering_and_queues_corrections(net):
+    """With the kernel's event loop running, learning must not hold up mouse events: the pad
+    answers from a frozen copy of the net meanwhile, and a correction made while learning waits
+    and goes into the next run."""
+    async def session():
+        tuner = FakeTuner(net.copy(), pause=0.4)
+        r = DigitRecognizer(tuner.net, tuner=tuner)
+        r.pad.draw_stroke(one())
+        r.correct(7)
+        assert r.learning and teach_state(r)[0]["data-state"] == "learning"
+        assert r.undo_button.disabled and r.reset_button.disabled
+        assert r.net is not tuner.net                   # reading with a copy while the worker trains
+        before = r.n_predictions
+        r.pad.clear()
+        r.pad.draw_stroke(one())                        # the pad answers at once
+        assert r.n_predictions > before and r.prediction == 1
+        r.correct(9)                                    # waits for the run going on
+        assert r.counts() == {7: 1} and "1 more waiting" in r.examples_view.value
+        for _ in range(40):
+            await asyncio.sleep(0.05)
+            if not r.learning and r.n_learned == 2:
+                break
+        return r, tuner
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        r, tuner = pool.submit(asyncio.run, session()).result()
+    assert tuner.learned_on == [{7: 1}, {7: 1, 9: 1}]
+    assert r.net is tuner.net and not r.undo_button.disabled
+    assert r.prediction in (7, 9) and teach_state(r)[0]["data-state"] == "learned"
+
+
+def test_a_failed_learning_run_is_said_in_the_pad_not_lost_in_a_log(net):
+    tuner = FakeTuner(net.copy())
+    tuner.learn = lambda: (_ for _ in ()).throw(OSError("MNIST is not available offline"))
+    r = DigitRecognizer(tuner.net, tuner=tuner)
+    r.pad.draw_stroke(one())
+    r.correct(7)
+    state, _ = teach_state(r)
+    assert state["data-state"] == "error" and "Could not learn: MNIST is not available offline" in r.examples_view.value
+    assert r.prediction == 1 and not r.learning
+
+
+def test_the_taught_net_saves_and_loads_back_into_a_recognizer(net, tmp_path):
+    tuner = FakeTuner(net.copy())
+    r = DigitRecognizer(tuner.net, tuner=tuner)
+    r.pad.draw_stroke(one())
+    r.correct(7)
+    path = r.save(tmp_path / "mine.npz")
+    again = DigitRecognizer(snn.Net.load(path))
+    again.pad.draw_stroke(one())
+    assert again.prediction == 7 and np.allclose(again.probs, r.probs, atol=1e-6)
+    assert snn.Net.load(path).metadata["fine_tuned"]["counts"] == {"7": 1}
+
+
+def test_with_the_real_finetuner_a_corrected_1_reads_as_7_and_the_saved_model_says_so(mnist, tmp_path):
+    from scratchnn.finetune import FineTuner
+
+    (X, y), _ = mnist
+    net = snn.load_pretrained()
+    r = DigitRecognizer(net, tuner=FineTuner(net, replay=(X[:3000], y[:3000]), seed=0, steps=40))
+    r.pad.draw_stroke(one())
+    assert r.prediction == 1
+    r.correct(7)
+    assert r.prediction == 7 and r.last_learn["steps"] > 0
+    path = r.save(tmp_path / "mine.npz")
+    loaded = snn.Net.load(path)
+    assert loaded.metadata["fine_tuned"]["counts"] == {"7": 1}
+    again = DigitRecognizer(loaded)
+    again.pad.draw_stroke(one())
+    assert again.prediction == 7
+    r.reset()
+    assert r.prediction == 1 and r.counts() == {}
+
+
+def test_the_first_correction_makes_a_finetuner_on_the_recognizers_net(net, monkeypatch):
+    import scratchnn.finetune
+
+    made = []
+    monkeypatch.setattr(scratchnn.finetune, "FineTuner", lambda n, seed=0: made.append(n) or FakeTuner(n))
+    r = DigitRecognizer(net.copy())
+    r.pad.draw_stroke(one())
+    r.correct(7)
+    assert made == [r.tuner.net] and r.prediction == 7

@@ -417,6 +417,41 @@ class PadDriver:
             return {{top: (t === undefined || t === '') ? null : +t, probs, final: b.dataset.final === '1'}};
         }}""", [self.index])
 
+    # -- teaching (the correction flow)
+    def teach_state(self) -> dict:
+        """{'state': 'idle'|'learning'|'learned'|'error', 'learned': runs finished, 'total': examples,
+        'counts': {digit: n}, 'status': the sentence} as the page shows it right now."""
+        state = self.page.evaluate("""([i]) => {
+            const s = document.querySelector('[data-scratchnn-driver="' + i + '"] .scratchnn-teach-state');
+            const counts = {};
+            s.querySelectorAll('.scratchnn-count').forEach(c => counts[+c.dataset.digit] = +c.dataset.n);
+            return {state: s.dataset.state, learned: +s.dataset.learned, total: +s.dataset.total, counts,
+                    status: s.querySelector('.scratchnn-teach-status').textContent};
+        }""", [self.index])
+        state["counts"] = {int(d): n for d, n in state["counts"].items()}  # JSON keys come as strings
+        return state
+
+    def correct(self, digit: int, timeout_ms: int = 90_000) -> dict:
+        """Click "that's wrong, it is a `digit`" with the mouse and wait until the net has learned
+        (``data-learned`` went up and the state is no longer ``learning``). Returns the teach state."""
+        before = self.teach_state()["learned"]
+        self.root.locator(f".scratchnn-correct-{digit}").first.click()
+        try:
+            self.page.wait_for_function(
+                """([i, n]) => { const s = document.querySelector('[data-scratchnn-driver="' + i + '"] .scratchnn-teach-state');
+                    return s && +s.dataset.learned > n && s.dataset.state !== 'learning'; }""",
+                arg=[self.index, before], timeout=timeout_ms, polling=100)
+        except Exception as e:  # playwright TimeoutError; re-raise with the evidence
+            raise AssertionError(f"no learning run finished after correcting to {digit}: {self.teach_state()}") from e
+        return self.teach_state()
+
+    def reset_teaching(self, timeout_ms: int = 10_000):
+        """Click Reset and wait until no example is kept."""
+        self.root.locator(".scratchnn-reset").first.click()
+        self.page.wait_for_function(
+            """([i]) => { const s = document.querySelector('[data-scratchnn-driver="' + i + '"] .scratchnn-teach-state');
+                return s && s.dataset.total === '0'; }""", arg=[self.index], timeout=timeout_ms, polling=100)
+
     def preview(self) -> str:
         """The `src` of the 28x28 preview image: what the net last read, as the page shows it."""
         return self.root.locator(".scratchnn-preview").first.get_attribute("src")

@@ -123,3 +123,20 @@ def test_lab_pad_repaints_its_strokes_after_a_page_reload(lab):
     assert ink >= 0.9, f"after reload only {ink:.0%} of a new stroke is inked"
     page.page.screenshot(path=str(H.ARTIFACTS / "lab_after_reload_page.png"))
     assert page.js_errors() == []
+
+
+def test_lab_correcting_a_0_as_a_6_with_the_mouse_teaches_the_net_and_reset_undoes_it(lab):
+    """The correction flow (issue 11): draw a 0, click "it is a 6", the net fine-tunes in the
+    kernel and the bars, redrawn for the same drawing, now read 6; Reset brings the 0 back. Runs
+    last in this module: it changes the net the other tests read with, then puts it back."""
+    page, pad = lab
+    pad.clear()
+    pad.draw(H.digit_strokes(0))
+    pad.answer(0)
+    state = pad.correct(6)
+    assert state["state"] == "learned" and state["counts"][6] == 1 and state["total"] == 1, state
+    pad.wait_top(6)
+    assert "Learned from your 1 example" in state["status"]
+    pad.reset_teaching()
+    pad.wait_top(0)
+    assert page.js_errors() == []

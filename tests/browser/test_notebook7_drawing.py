@@ -50,3 +50,16 @@ def test_notebook7_drawing_a_digit_shows_it_on_top_of_the_bars_and_inks_the_pad(
     ink = pad.wait_ink(drawn, path=H.ARTIFACTS / f"notebook7_pad_{digit}.png")
     assert ink >= 0.9, f"only {ink:.0%} of the stroke is inked on screen (see {H.ARTIFACTS}/notebook7_pad_{digit}.png)"
     assert [e for e in page.js_errors() if not NOTEBOOK7_OWN_ERROR.match(e)] == []
+
+
+def test_notebook7_correcting_a_digit_with_the_mouse_changes_the_answer(notebook7):
+    page, pad = notebook7
+    pad.clear()
+    pad.draw(H.digit_strokes(0))
+    pad.answer(0)
+    state = pad.correct(6)
+    assert state["state"] == "learned" and state["counts"][6] == 1, state
+    pad.wait_top(6)
+    pad.reset_teaching()
+    pad.wait_top(0)
+    assert [e for e in page.js_errors() if not NOTEBOOK7_OWN_ERROR.match(e)] == []
