@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -82,7 +83,8 @@ class Hub:
         self.log_path = self.root / "hub.log"
         self._log = open(self.log_path, "ab") if log is None else log
         self.started = time.monotonic()
-        self.process = subprocess.Popen(argv, env={**os.environ, "SCRATCHNN_CLASSROOM": str(self.root), **(env or {})},
+        self.process = subprocess.Popen(argv, env={**os.environ, "SCRATCHNN_CLASSROOM": str(self.root), "PYTHON": sys.executable,
+                                             **(env or {})},
                                         stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         self._seen = []  # every process found below the hub, to kill on stop
 
