@@ -14,6 +14,7 @@ checked from ``SEEDS["check"]``. "no replay" fine-tunes on the five alone, to sh
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -44,10 +45,15 @@ def run(spec, repeats=20, teach=5, check=50):
         tuner = FineTuner(load(spec), replay=replay)
         for d in taught:
             tuner.add(drawn.to_input(d), 1)
-        seconds = [tuner.learn()["seconds"] for _ in range(repeats if name == "replay" else 1)]
+        seconds, cpu = [], []
+        for _ in range(repeats if name == "replay" else 1):
+            c0 = time.process_time()
+            seconds.append(tuner.learn()["seconds"])
+            cpu.append(time.process_time() - c0)
         rows[name] = {"flagged": float((tuner.net.predict(X_check) == 1).mean()),
                       "mnist": tuner.net.evaluate(X_test, y_test)["accuracy"],
                       "median": float(np.median(seconds)), "p95": float(np.percentile(seconds, 95)),
+                      "cpu": float(np.median(cpu)),
                       "runs": len(seconds)}
     return before, rows
 
@@ -58,14 +64,16 @@ def main(argv=None):
     p.add_argument("--repeats", type=int, default=20, help="learn() calls timed")
     args = p.parse_args(argv)
     print(f"{time.strftime('%Y-%m-%d %H:%M')}, numpy {np.__version__}; the machine may be shared: times are upper bounds")
-    print("| model | fine-tuned | flagged 1s read as 1 (50) | MNIST test | MNIST drop (points) | learn() median s | p95 s | runs |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print("| model | fine-tuned | flagged 1s read as 1 (50) | MNIST test | MNIST drop (points) | learn() median s "
+          "| p95 s | CPU s (median) | runs |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for spec in args.model or ["drawing"]:
         before, rows = run(spec, args.repeats)
-        print(f"| {spec} | before | {before['flagged']:.0%} | {before['mnist']:.2%} | | | | |")
+        print(f"| {spec} | before | {before['flagged']:.0%} | {before['mnist']:.2%} | | | | | |")
         for name, r in rows.items():
             print(f"| {spec} | 5 flagged 1s, {name} | {r['flagged']:.0%} | {r['mnist']:.2%} | "
-                  f"{100 * (before['mnist'] - r['mnist']):.2f} | {r['median']:.2f} | {r['p95']:.2f} | {r['runs']} |")
+                  f"{100 * (before['mnist'] - r['mnist']):.2f} | {r['median']:.2f} | {r['p95']:.2f} | {r['cpu']:.2f} | {r['runs']} |")
 
 
 if __name__ == "__main__":
