@@ -12,6 +12,13 @@ reference in the same run is the naive way: re-render every stroke from scratch 
 
     python benchmarks/bench_pad.py              # the shipped model if it exists, else a quick 784-64-10
     python benchmarks/bench_pad.py --digits 50  # fewer digits (the default replays 100)
+    python benchmarks/bench_pad.py --teach 5    # also: corrections (FineTuner runs) and the pad meanwhile
+
+With ``--teach N`` it also times N corrections (``recognizer.correct``: keep the example, fine-tune
+with ``scratchnn.finetune.FineTuner``, redraw the bars) and how the pad answers while one runs: on
+an asyncio loop, as in a kernel, a mouse event is sent every 10 ms during a run and the delay from
+when it was due to when the pad had handled it is recorded; the reference in the same run is the
+same events with no run going on.
 """
 from __future__ import annotations
 
@@ -51,6 +58,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--digits", type=int, default=100)
     p.add_argument("--every", type=int, default=5, help="time an update every this many events")
+    p.add_argument("--teach", type=int, default=0, help="also time this many corrections (fine-tuning runs)")
     args = p.parse_args(argv)
 
     net, name = model()
@@ -94,6 +102,57 @@ def main(argv=None):
           f"incremental ink is {np.median(naive) / np.median(image):.1f}x faster")
     print(f"per mouse event (store + ink + throttle checks): median {1e6 * np.median(event):.0f} us, "
           f"p95 {1e6 * np.percentile(event, 95):.0f} us")
+    if args.teach:
+        teach(net, digits, args.teach)
+
+
+def teach(net, digits, n):
+    """Time corrections, and the pad's answers to mouse events while a fine-tuning run goes on."""
+    import asyncio
+    import copy
+
+    from scratchnn._ipycanvas import send_event
+    from scratchnn.widgets import DigitRecognizer
+
+    r = DigitRecognizer(copy.deepcopy(net))
+    seconds = []
+    for d in digits[:n]:                 # no event loop: learning runs right here, timed whole
+        r.pad.clear()
+        for stroke in d["strokes"]:
+            r.pad.draw_stroke(stroke)
+        t0 = time.perf_counter()
+        r.correct((d["label"] + 1) % 10)
+        seconds.append(time.perf_counter() - t0)
+    print(f"correction (keep example + FineTuner.learn + redraw), {n} runs: median {np.median(seconds):.2f} s, "
+          f"p95 {np.percentile(seconds, 95):.2f} s, first {seconds[0]:.2f} s (loads the MNIST replay)")
+
+    async def delays(during_learning):
+        """Seconds from when each mouse event (one per 10 ms) was due to when the pad had handled it."""
+        loop, pad, out = asyncio.get_running_loop(), r.pad, []
+        if during_learning:
+            r.correct(3)                 # on a running loop: the run goes to a worker thread
+        t_end, i = loop.time() + 1.5, 0
+        send_event(pad, {"event": "mouse_down", "x": 100, "y": 100})
+        while loop.time() < t_end and (r.learning or not during_learning):
+            due = time.perf_counter() + 0.01
+            await asyncio.sleep(0.01)
+            send_event(pad, {"event": "mouse_move", "x": 100 + i % 80, "y": 100 + (i * 7) % 80})
+            out.append(time.perf_counter() - due)
+            i += 1
+        send_event(pad, {"event": "mouse_up", "x": 100, "y": 100})
+        while r.learning:
+            await asyncio.sleep(0.01)
+        return out
+
+    async def both():
+        r.pad.clear()
+        r.pad.draw_stroke([(140, 40), (140, 240)])
+        return await delays(False), await delays(True)
+
+    idle, busy = asyncio.run(both())
+    ms = lambda v: 1e3 * np.asarray(v)  # noqa: E731
+    print(f"mouse event due -> handled by the pad, no learning:           {stats(ms(idle))}")
+    print(f"mouse event due -> handled by the pad, while FineTuner runs:  {stats(ms(busy))}")
 
 
 if __name__ == "__main__":
