@@ -10,6 +10,10 @@ average is printed with the numbers.
     python benchmarks/bench_browser.py                      # 20 strokes in JupyterLab and in Voila
     python benchmarks/bench_browser.py --where lab --strokes 40
     python benchmarks/bench_browser.py --where voila --screenshot docs/drawing_pad.png
+    python benchmarks/bench_browser.py --where lab --teach 3   # also: click "it is a 6" -> bars read 6
+
+With ``--teach N`` it also draws a 0 N times, clicks "That's wrong, it is a 6" with the mouse and
+times the click -> the bars showing 6 (the kernel fine-tunes with FineTuner meanwhile), then Reset.
 """
 from __future__ import annotations
 
@@ -54,6 +58,23 @@ def measure(pad, n):
     return latencies, ups
 
 
+def measure_teaching(pad, page, n):
+    """Click "it is a 6" on a drawn 0, n times: milliseconds from the click to the bars reading 6."""
+    times = []
+    for i in range(n):
+        pad.clear()
+        pad.draw(H.digit_strokes(0))
+        pad.answer(0)
+        t0 = page.evaluate("() => performance.now()")
+        pad.correct(6)
+        pad.wait_top(6)
+        muts = pad.probe()["muts"]
+        times.append(min(t for t, s in muts if t > t0 and s.startswith("6|")) - t0)
+        pad.reset_teaching()
+    print(f"teaching: click 'it is a 6' -> bars read 6, {n} runs: median {statistics.median(times):.0f} ms, "
+          f"max {max(times):.0f} ms; load average {os.getloadavg()[0]:.1f}")
+
+
 def screenshot_recognizer(page, path: Path, pad):
     """The whole recognizer after drawing a 7, as a small palette PNG (for the README)."""
     import io
@@ -81,6 +102,7 @@ def main():
     ap.add_argument("--notebook", default=str(H.REPO / "notebooks" / "11_draw_a_digit.ipynb"),
                     help="notebook to open in JupyterLab (default: the course's drawing notebook)")
     ap.add_argument("--screenshot", type=Path, help="save a PNG of the recognizer (Voila) here")
+    ap.add_argument("--teach", type=int, default=0, help="also time this many corrections in JupyterLab")
     args = ap.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -97,7 +119,10 @@ def main():
             server = H.start_jupyterlab(root)
             try:
                 H.open_and_run_in_lab(page, server, rel.as_posix())
-                summarize("JupyterLab", *measure(H.PadDriver(page), args.strokes))
+                pad = H.PadDriver(page)
+                summarize("JupyterLab", *measure(pad, args.strokes))
+                if args.teach:
+                    measure_teaching(pad, page, args.teach)
             finally:
                 server.stop()
                 shutil.rmtree(root, ignore_errors=True)
