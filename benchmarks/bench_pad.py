@@ -130,7 +130,7 @@ def teach(net, digits, n):
         """Seconds from when each mouse event (one per 10 ms) was due to when the pad had handled it."""
         loop, pad, out = asyncio.get_running_loop(), r.pad, []
         if during_learning:
-            r.correct(3)                 # on a running loop: the run goes to a worker thread
+            r.correct(3, background=True)   # as the button does: the run goes to a worker thread
         t_end, i = loop.time() + 1.5, 0
         send_event(pad, {"event": "mouse_down", "x": 100, "y": 100})
         while loop.time() < t_end and (r.learning or not during_learning):

@@ -371,8 +371,8 @@ class DigitRecognizer(widgets.HBox):
     Teaching it (``teach=True``, the default): when it misreads your drawing, press the digit it
     really is under "That's wrong, it is a". The drawing's 28x28 is kept as an example with that
     label and the net is fine-tuned on your examples mixed with a replay of MNIST
-    (``scratchnn.finetune.FineTuner``), in a worker thread so the pad stays live; then the bars
-    are redrawn for the drawing on the pad. Undo forgets your last example, Reset goes back to the
+    (``scratchnn.finetune.FineTuner``, which changes ``net``'s weights in place), in a worker
+    thread so the pad stays live; then the bars are redrawn for the drawing on the pad. Undo forgets your last example, Reset goes back to the
     model you started from, ``recognizer.save(path)`` saves the fine-tuned net (load it back with
     ``DigitRecognizer(Net.load(path))``). The same as methods: ``correct(digit)``, ``undo()``,
     ``reset()``, ``save(path)``; ``counts()`` gives your examples per digit and ``tuner`` the
@@ -453,11 +453,13 @@ class DigitRecognizer(widgets.HBox):
             self.hidden.value = _hidden_html(hidden)
 
     # ----------------------------------------------------------- teaching
-    def correct(self, digit):
+    def correct(self, digit, background=False):
         """Say the drawing on the pad is ``digit``: keep it as an example and fine-tune on it.
 
-        Returns False (and says so) when the pad is empty. While a fine-tuning run is going on,
-        the correction waits for it and the next run includes it.
+        Returns False (and says so) when the pad is empty. Called from a cell it returns when the
+        net has learned; the buttons pass ``background=True``: the run goes to a worker thread
+        (when the kernel's event loop runs) and the pad keeps answering meanwhile. While a run is
+        going on, a correction waits for it and the next run includes it.
         """
         if isinstance(digit, bool) or not isinstance(digit, (int, np.integer)) or not 0 <= digit <= 9:
             raise ValueError(f"digit must be an int in 0..9, got {digit!r}")
@@ -466,12 +468,12 @@ class DigitRecognizer(widgets.HBox):
             self._say("Draw the digit first, then say which it is.")
             return False
         X = X.copy()
-        self._change(lambda tuner: tuner.add(X, int(digit)), learn=True)
+        self._change(lambda tuner: tuner.add(X, int(digit)), learn=True, background=background)
         return True
 
-    def undo(self):
+    def undo(self, background=False):
         """Forget the last example you gave: the net learns again from the rest (from its start)."""
-        self._change(lambda tuner: tuner.undo(), learn=True)
+        self._change(lambda tuner: tuner.undo(), learn=True, background=background)
 
     def reset(self):
         """Forget every example and go back to the net you started from."""
@@ -503,7 +505,7 @@ class DigitRecognizer(widgets.HBox):
 
         return FineTuner(self.net, seed=0)
 
-    def _change(self, change, learn):
+    def _change(self, change, learn, background=False):
         if self.learning:
             self._queued.append((change, learn))
             self._show_examples()
@@ -512,7 +514,7 @@ class DigitRecognizer(widgets.HBox):
             self.tuner = self._make_tuner()
         change(self.tuner)
         if learn and self.tuner.examples:
-            self._learn()
+            self._learn(background)
         else:
             if not self.tuner.examples:
                 self.tuner.reset()               # no examples left: the net it started from
@@ -520,8 +522,8 @@ class DigitRecognizer(widgets.HBox):
             self._show_examples()
             self._update()
 
-    def _learn(self):
-        """Fine-tune in a worker thread if the kernel's event loop runs (Jupyter), else right here.
+    def _learn(self, background):
+        """Fine-tune, in a worker thread if ``background`` and the kernel's event loop runs.
 
         While the worker trains ``tuner.net``, the pad reads with a frozen copy: a forward pass
         from the pad in the middle of the worker's would corrupt the layers' caches.
@@ -533,7 +535,7 @@ class DigitRecognizer(widgets.HBox):
         self.net = copy.deepcopy(self.tuner.net)
         self._show_examples()
         try:
-            loop = asyncio.get_running_loop()
+            loop = asyncio.get_running_loop() if background else None
         except RuntimeError:
             loop = None
         if loop is None:
@@ -566,7 +568,7 @@ class DigitRecognizer(widgets.HBox):
             for change, _ in queued:
                 change(self.tuner)
             if any(learn for _, learn in queued) and self.tuner.examples:
-                self._learn()
+                self._learn(background=True)
                 return
             if not self.tuner.examples:
                 self.tuner.reset()
@@ -582,12 +584,12 @@ class DigitRecognizer(widgets.HBox):
                                layout=widgets.Layout(width="34px", padding="0"))
             b.add_class("scratchnn-correct")
             b.add_class(f"scratchnn-correct-{d}")
-            b.on_click(lambda _, d=d: self.correct(d))
+            b.on_click(lambda _, d=d: self.correct(d, background=True))
             self.correct_buttons.append(b)
         self.undo_button = widgets.Button(description="Undo", icon="undo", tooltip="Forget the last example",
                                           layout=widgets.Layout(width="80px"))
         self.undo_button.add_class("scratchnn-undo")
-        self.undo_button.on_click(lambda _: self.undo())
+        self.undo_button.on_click(lambda _: self.undo(background=True))
         self.reset_button = widgets.Button(description="Reset", icon="refresh",
                                            tooltip="Forget every example: back to the model you started from",
                                            layout=widgets.Layout(width="80px"))

@@ -499,7 +499,7 @@ def test_learning_runs_in_a_worker_while_the_pad_keeps_answering_and_queues_corr
         tuner = FakeTuner(net.copy(), pause=0.4)
         r = DigitRecognizer(tuner.net, tuner=tuner)
         r.pad.draw_stroke(one())
-        r.correct(7)
+        r.correct_buttons[7].click()                    # a button: learning goes to the background
         assert r.learning and teach_state(r)[0]["data-state"] == "learning"
         assert r.undo_button.disabled and r.reset_button.disabled
         assert r.net is not tuner.net                   # reading with a copy while the worker trains
@@ -507,7 +507,7 @@ def test_learning_runs_in_a_worker_while_the_pad_keeps_answering_and_queues_corr
         r.pad.clear()
         r.pad.draw_stroke(one())                        # the pad answers at once
         assert r.n_predictions > before and r.prediction == 1
-        r.correct(9)                                    # waits for the run going on
+        r.correct(9, background=True)                   # waits for the run going on
         assert r.counts() == {7: 1} and "1 more waiting" in r.examples_view.value
         for _ in range(40):
             await asyncio.sleep(0.05)
@@ -520,6 +520,20 @@ def test_learning_runs_in_a_worker_while_the_pad_keeps_answering_and_queues_corr
     assert tuner.learned_on == [{7: 1}, {7: 1, 9: 1}]
     assert r.net is tuner.net and not r.undo_button.disabled
     assert r.prediction in (7, 9) and teach_state(r)[0]["data-state"] == "learned"
+
+
+def test_correct_called_from_a_cell_returns_when_the_net_has_learned(net):
+    """A notebook cell runs on the kernel's event loop too; there correct() must not hand the run to
+    a worker, or the next line (and a scripted lesson) would read the answer from before."""
+    async def cell():
+        tuner = FakeTuner(net.copy(), pause=0.1)
+        r = DigitRecognizer(tuner.net, tuner=tuner)
+        r.pad.draw_stroke(one())
+        r.correct(7)
+        return r.learning, r.prediction
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, cell()).result() == (False, 7)
 
 
 def test_a_failed_learning_run_is_said_in_the_pad_not_lost_in_a_log(net):
