@@ -52,7 +52,7 @@ def test_notebook7_drawing_a_digit_shows_it_on_top_of_the_bars_and_inks_the_pad(
     assert [e for e in page.js_errors() if not NOTEBOOK7_OWN_ERROR.match(e)] == []
 
 
-def test_notebook7_correcting_a_digit_with_the_mouse_changes_the_answer(notebook7):
+def test_notebook7_correcting_a_digit_with_the_mouse_changes_the_answer_and_undo_works_by_keyboard(notebook7):
     page, pad = notebook7
     pad.clear()
     pad.draw(H.digit_strokes(0))
@@ -60,6 +60,12 @@ def test_notebook7_correcting_a_digit_with_the_mouse_changes_the_answer(notebook
     state = pad.correct(6)
     assert state["state"] == "learned" and state["counts"][6] == 1, state
     pad.wait_top(6)
-    pad.reset_teaching()
+    # the teaching buttons work from the keyboard too: Undo focused, Enter (no example left: the
+    # starting net, at once)
+    pad.root.locator(".scratchnn-undo").first.focus()
+    page.page.keyboard.press("Enter")
+    page.page.wait_for_function(
+        "() => document.querySelector('[data-scratchnn-driver=\"0\"] .scratchnn-teach-state').dataset.total === '0'",
+        timeout=10_000, polling=100)
     pad.wait_top(0)
     assert [e for e in page.js_errors() if not NOTEBOOK7_OWN_ERROR.match(e)] == []
