@@ -242,11 +242,26 @@ def _build_arrays(download, mirrors):
 
 def _write_cache(folder: Path, download, mirrors):
     images, labels = _build_arrays(download, mirrors)
-    for part, a in (("labels", labels), ("images", images)):
-        with atomic_write(folder / f"{part}.npy") as f:
-            np.lib.format.write_array(f, a, allow_pickle=False)
-            f.flush()
-            os.fsync(f.fileno())
+    written = []
+    try:
+        for part, a in (("images", images), ("labels", labels)):
+            with atomic_write(folder / f"{part}.npy") as f:
+                _write_npy(f, a)
+                f.flush()
+                os.fsync(f.fileno())
+            written.append(folder / f"{part}.npy")
+    except OSError:
+        for path in written:  # a cache is both files or none
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise
+
+
+def _write_npy(f, a):
+    """``a`` as a .npy file through ``f.write`` (a full disk is then an OSError with errno ENOSPC;
+    ``np.save``'s ``tofile`` says only "N requested and M written")."""
+    np.lib.format.write_array_header_1_0(f, np.lib.format.header_data_from_array_1_0(a))
+    f.write(memoryview(np.ascontiguousarray(a)).cast("B"))
 
 
 @contextlib.contextmanager

@@ -416,18 +416,23 @@ def test_eight_processes_loading_at_once_with_an_empty_cache_build_it_once(share
     assert shared_files(shared) == ["images.npy", "labels.npy"]
 
 
-@pytest.mark.parametrize("error, said", [(PermissionError(13, "Permission denied"), "permission denied"),
-                                         (OSError(28, "No space left on device"), "the disk is full")])
-def test_a_cache_that_cannot_be_written_warns_and_loads_privately(shared, monkeypatch, mnist, error, said):
-    real_write = np.lib.format.write_array
+@pytest.mark.parametrize("error, said, fails_at", [
+    (PermissionError(13, "Permission denied"), "permission denied", "images"),
+    (OSError(28, "No space left on device"), "the disk is full", "images"),   # half an images file
+    (OSError(28, "No space left on device"), "the disk is full", "labels"),   # images fitted, labels not
+])
+def test_a_cache_that_cannot_be_written_warns_and_loads_privately(shared, monkeypatch, mnist, error, said, fails_at):
+    real_write = datasets._write_npy
 
-    def write_half_then_fail(f, a, **kwargs):
-        if isinstance(error, PermissionError):
-            raise error
-        real_write(f, a[: len(a) // 2], **kwargs)  # half a file on disk, then the disk is full
+    def write_half_then_fail(f, a):
+        part = "images" if a.ndim == 2 else "labels"
+        if part != fails_at:
+            return real_write(f, a)
+        if not isinstance(error, PermissionError):
+            real_write(f, a[: len(a) // 2])  # half a file on disk, then the disk is full
         raise error
 
-    monkeypatch.setattr(np.lib.format, "write_array", write_half_then_fail)
+    monkeypatch.setattr(datasets, "_write_npy", write_half_then_fail)
     with pytest.warns(UserWarning, match=f"could not write the shared MNIST cache .*{said}.*"
                                          "private copy.*SCRATCHNN_CACHE"):
         (X, y), (Xt, _) = snn.load_mnist()
