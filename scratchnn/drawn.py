@@ -748,7 +748,7 @@ def accuracy(net, digits=None, pen_width=None):
     loss = -np.log(np.maximum(P[np.arange(len(y)), y], 1e-12)).mean()
     held = np.isin(styles, HELDOUT_STYLES)
     return {
-        "n": int(len(y)),
+        "n": len(y),
         "accuracy": float(right.mean()),
         "loss": float(loss),
         "per_digit": {int(k): float(right[y == k].mean()) for k in range(10) if (y == k).any()},

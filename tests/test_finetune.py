@@ -23,7 +23,7 @@ def replay(mnist):
     return (X, y), (X_test[:2000], y_test[:2000])
 
 
-def test_add_remove_undo_and_counts_keep_track_of_the_learners_examples(small_net):
+def test_add_remove_undo_and_counts_keep_track_of_the_learners_examples():
     net = snn.Net([snn.InLayer(784), snn.Dense(10, "softmax")], seed=0)
     tuner = FineTuner(net, replay=False)
     a = tuner.add(np.zeros((28, 28)), 1)
