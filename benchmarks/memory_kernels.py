@@ -125,14 +125,15 @@ def layout(repeats=3):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ref", help="git commit whose scratchnn package to measure (default: the work tree)")
-    parser.add_argument("--notebooks", default="notebooks/0*.ipynb", help="glob, relative to the repository")
+    parser.add_argument("--notebooks", default="notebooks/[0-9]*.ipynb", help="glob, relative to the repository")
+    parser.add_argument("--kernels", type=int, default=8, help="at most this many notebooks (those that load MNIST)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per cell")
     parser.add_argument("--layout", action="store_true", help="only time the two storage layouts")
     args = parser.parse_args(argv)
     if args.layout:
         layout()
         return
-    notebooks = sorted(ROOT.glob(args.notebooks))[:8]
+    notebooks = [nb for nb in sorted(ROOT.glob(args.notebooks)) if "load_mnist" in nb.read_text()][:args.kernels]
     with tempfile.TemporaryDirectory(prefix="scratchnn-mem-") as tmp:
         tmp = Path(tmp)
         pythonpath = package_of(args.ref, tmp) if args.ref else ROOT

@@ -53,4 +53,12 @@ def test_hub_from_classroom_lets_a_learner_in_and_runs_the_forward_pass_notebook
         hub.stop(timeout=30)
         stopped_in = time.monotonic() - begun
     assert hub.process.poll() is not None and stopped_in < 60
-    assert not [p for p in hub._seen if p.is_running() and p.status() != "zombie"], "processes left running"
+    assert not [p for p in hub._seen if _alive(p)], "processes left running"
+
+
+def _alive(proc):
+    import psutil
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
