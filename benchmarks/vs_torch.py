@@ -124,7 +124,7 @@ def main():
         layers += [lin] + ([torch.nn.ReLU()] if i < len(net.dense) - 1 else [])
     model = torch.nn.Sequential(*layers)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    Xt, yt = torch.from_numpy(X.copy()), torch.from_numpy(y.copy())  # load_mnist arrays are read-only (shared)
 
     reference = [p.copy() for p in net.params()]
     default_threads = torch.get_num_threads()
