@@ -48,10 +48,10 @@ RECIPES = {
     },
     "drawing": {
         "description": "Trained on augmented MNIST (rotation, scale, aspect, shear, shift, stroke "
-                       "thickness) plus 15,000 digits drawn by scratchnn.drawn in all but its held-out "
+                       "thickness) plus 20,000 digits drawn by scratchnn.drawn in all but its held-out "
                        "styles (flagged 1s, crossed 7s, open 4s, ...), to read digits drawn on the pad.",
         # Generated digits added to MNIST's 60,000: per label, from the training seed, held-out styles left out.
-        "drawn": {"per_digit": 1500, "seed": drawn.SEEDS["train"]},
+        "drawn": {"per_digit": 2000, "seed": drawn.SEEDS["train"]},
         "build": drawing_net,
         "fit": {"epochs": 30, "batch_size": 128,
                 "augment": Augment(rotate=20, scale=(0.8, 1.15), shear=0.25, p_thicker=0.3, p_thinner=0.3,

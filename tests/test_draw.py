@@ -216,18 +216,18 @@ def test_a_net_trained_only_on_mnist_reads_the_drawn_digits(mnist, drawn_set):
 
 
 def test_shipped_drawing_model_reads_the_drawn_set_and_beats_the_seed_net(drawn_set):
-    # Measured: drawing 99.3% (loss 0.012), seed 92.5% (loss 0.31). The set must tell them apart.
+    # Measured: drawing 99.7% (loss 0.009), seed 92.5% (loss 0.31). The set must tell them apart.
     best = drawn.accuracy(snn.load_pretrained(), drawn_set)
     seed = drawn.accuracy(snn.load_pretrained("seed"), drawn_set)
     assert best["n"] == 600 and set(best["per_variation"]) == VARIATIONS
     assert best["accuracy"] >= 0.98
     assert min(best["per_variation"].values()) >= 0.9     # ~30-90 digits each: no variation is broken
-    assert min(best["per_digit"].values()) >= 0.9         # flagged 1s included: 95% (the MNIST-only model: 83%)
+    assert min(best["per_digit"].values()) >= 0.9         # flagged 1s included: 96.7% (the MNIST-only model: 83%)
     assert best["accuracy"] >= seed["accuracy"] + 0.04 and best["loss"] < seed["loss"] / 4
 
 
 def test_shipped_drawing_model_reads_styles_and_hands_it_was_never_trained_on():
-    # The held-out split: styles left out of its training, from a seed no training uses (measured 98.4%).
+    # The held-out split: styles left out of its training, from a seed no training uses (measured 98.8%).
     held = drawn.make_set(100, seed=drawn.SEEDS["heldout"], styles=drawn.HELDOUT_STYLES)
     net = snn.load_pretrained()
     result = drawn.accuracy(net, held)
