@@ -37,7 +37,7 @@ class LivePlot(Callback):
 
         self.steps_per_epoch = params["steps_per_epoch"]
         self.epochs = params["epochs"]
-        self.loss_name = {"cross_entropy": "cross-entropy loss", "mse": "mean squared error"}.get(net.loss.name, "loss")
+        self.loss_name = {"cross_entropy": "cross-entropy loss", "mse": "mean squared error"}.get(getattr(net.loss, "name", None), "loss")
         self.step_loss, self.epoch_logs = [], []
         self.fig, (self.ax_loss, self.ax_acc) = plt.subplots(1, 2, figsize=self.figsize, dpi=self.dpi)
         self._draw()
