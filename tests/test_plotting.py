@@ -78,3 +78,19 @@ def test_confusion_matrix_counts_are_white_on_dark_cells_and_black_on_light_ones
     assert color["1"] == color["2"] == color["0"] == "black"
     assert color["50"] == "tab:green"                 # the diagonal
     plt.close(ax.figure)
+
+
+def test_liveplot_draws_for_a_learners_loss_that_has_no_name(capsys):
+    class SoftmaxCrossEntropy:                  # notebook 05's loss: forward and backward_logits only
+        def forward(self, P, Y):
+            return float(-np.sum(Y * np.log(P)) / len(P))
+
+        def backward_logits(self, P, Y):
+            return (P - Y) / len(P)
+
+    net = snn.Net([snn.InLayer(4), snn.Dense(3, "softmax")], cost_function=SoftmaxCrossEntropy(), seed=0)
+    plot = snn.LivePlot()
+    plot.on_train_begin(net, {"epochs": 1, "steps_per_epoch": 2})
+    plot.on_epoch_end(1, {"loss": 0.5, "accuracy": 0.5})
+    plot.on_train_end(None)
+    assert plot.ax_loss.get_ylabel().startswith("loss")
