@@ -19,3 +19,11 @@ def small_net():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+def pytest_collection_modifyitems(items):
+    """Real-browser tests run last. Playwright's sync API leaves an asyncio loop marked as running in
+    the main thread for the rest of the session; code that looks for a running loop (the pad's
+    timers, learning in the background, ``asyncio.run`` in tests) would find that idle loop and
+    wait on it forever."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
