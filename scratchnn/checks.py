@@ -70,11 +70,13 @@ def check(label, ok, hint=""):
     return True
 
 
-def run(function, *args, **kwargs):
+def run(function, *args, hints=None, **kwargs):
     """Call the learner's ``function(*args, **kwargs)``; if it raises, fail as one line saying where.
 
     ``NotWritten`` passes through (it is one line already); any other error becomes ``CheckFailed``
-    naming the function, the error and the line of the learner's code that raised it.
+    naming the function, the error and the line of the learner's code that raised it. ``hints``
+    (``{text: hint}``, not passed on to ``function``) adds ``hint`` when the error message contains
+    ``text``: the mistake that error usually means in this exercise.
     """
     try:
         return function(*args, **kwargs)
@@ -90,8 +92,8 @@ def run(function, *args, **kwargs):
             line = frames[-1].line or linecache.getline(frames[-1].filename, frames[-1].lineno).strip()
             if line:
                 where = f" at `{line}`"
-        hint = ""
-        if isinstance(error, ValueError) and ("matmul" in str(error) or "shapes" in str(error)):
+        hint = next((f" {h}" for text, h in (hints or {}).items() if text in str(error)), "")
+        if not hint and isinstance(error, ValueError) and ("matmul" in str(error) or "shapes" in str(error)):
             hint = " Write each array's shape next to it: which operand needs a .T?"
         raise CheckFailed(f"❌ {name}: not yet. It raised {type(error).__name__}{where}: {error}.{hint}") from None
 
@@ -176,6 +178,78 @@ def check_close(label, mine, expected, rtol=1e-5, atol=1e-8, hint="", batch=None
         detail = (f"{int(np.count_nonzero(~np.isclose(mine, expected, rtol=rtol, atol=atol)))} of {mine.size} entries "
                   f"differ; at {tuple(map(int, worst))} got {mine[worst]:.6g}, expected {expected[worst]:.6g}.")
     return check(label, False, " ".join(s for s in (detail, diagnose(mine, expected, batch), hint) if s))
+
+
+def check_grads(label, mine, expected, names, mistakes=None, batch=None):
+    """Grade a whole net's gradients: ``mine`` must be the arrays ``expected`` (named ``names``), in order.
+
+    Says so when the list has the wrong length, holds the right arrays in the wrong order (the
+    layers reversed, say), or equals one of ``mistakes`` (``{hint: the gradients that mistake
+    gives}``, e.g. from ``mistaken_grads``); otherwise it fails on the wrong array nearest the output,
+    where the mistake enters a backward pass, with ``check_close``'s diagnosis.
+    """
+    grads_names = [f"d{name}" for name in names]
+    order = f"[{', '.join(grads_names[:2])}, ..., {', '.join(grads_names[-2:])}]"
+    if not isinstance(mine, (list, tuple)):
+        got = "None (a missing `return`?)" if mine is None else f"a {type(mine).__name__}"
+        check(label, False, f"It should return a list of {len(expected)} arrays, {order}; got {got}.")
+    if len(mine) != len(expected):
+        check(label, False, f"It should return {len(expected)} arrays, one per parameter in the order of "
+                            f"params(), {order}; got {len(mine)}.")
+
+    def same(a, b):
+        a, b = np.asarray(a), np.asarray(b)
+        return a.shape == b.shape and a.dtype.kind in "fiub" and bool(np.allclose(a, b, rtol=1e-6, atol=1e-10))
+
+    if all(same(m, e) for m, e in zip(mine, expected)):
+        return check(label, True)
+    where = [next((j for j, e in enumerate(expected) if same(m, e)), None) for m in mine]
+    if None not in where and sorted(where) == list(range(len(expected))):
+        layers_reversed = [j for pair in reversed(range(0, len(expected), 2)) for j in (pair, pair + 1)]
+        if where in (layers_reversed, list(range(len(expected)))[::-1]):
+            check(label, False, f"Right gradients, in reverse layer order: the loop visits the output layer first, "
+                                f"so put each layer's [dW, db] in front (grads = [dW, db] + grads). The order is "
+                                f"params()'s, {order}.")
+        check(label, False, f"Right gradients in the wrong order: you return "
+                            f"[{', '.join(grads_names[j] for j in where)}]; the order is params()'s, {order}.")
+    for hint, grads in (mistakes or {}).items():
+        if len(grads) == len(mine) and all(same(m, g) for m, g in zip(mine, grads)):
+            check(label, False, hint)
+    wrong = max(i for i, (m, e) in enumerate(zip(mine, expected)) if not same(m, e))
+    right_above = [n for i, n in enumerate(grads_names) if i > wrong and same(mine[i], expected[i])]
+    above = f"{', '.join(right_above)} {'is' if len(right_above) == 1 else 'are'} right: " if right_above else ""
+    return check_close(f"{label}: {grads_names[wrong]}", mine[wrong], expected[wrong], rtol=1e-6, atol=1e-10,
+                       batch=batch, hint=f"{above}the mistake enters at {grads_names[wrong]}'s layer.")
+
+
+class _Backward:
+    """An activation with its own forward and another ``backward(dA, Z, A)``: a mistake, made on purpose."""
+
+    def __init__(self, forward, backward):
+        self.forward, self.backward = forward, backward
+
+
+def mistaken_grads(net, X, y):
+    """What two common mistakes in a ReLU net's backward pass give, as ``{hint: [dW1, db1, ...]}``.
+
+    Computed by copies of ``net`` (which stays untouched) with one activation's backward swapped:
+    the ReLU mask forgotten on the hidden layers, and a ReLU mask applied to a linear output layer.
+    """
+    from .activations import ReLU
+    mask = ReLU().backward
+    forgotten, masked = net.copy(), net.copy()
+    for layer in forgotten.dense[:-1]:
+        if isinstance(layer.activation, ReLU):
+            layer.activation = _Backward(layer.activation.forward, lambda dA, Z, A: dA)
+    out = masked.dense[-1].activation
+    masked.dense[-1].activation = _Backward(out.forward, mask)
+    mistakes = {}
+    forgotten.loss_and_grads(X, y)
+    mistakes["The output layer's gradients are right, the hidden layers' are not: the ReLU mask is missing. "
+             "On a hidden layer, dZ = relu_backward(dA, relu_cache) before dense_backward."] = forgotten.grads()
+    masked.loss_and_grads(X, y)
+    mistakes["The output layer has no ReLU (its relu_cache is None): its dZ is dA itself, no mask."] = masked.grads()
+    return mistakes
 
 
 def reveal(name, folder=None):

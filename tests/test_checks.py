@@ -76,3 +76,47 @@ def test_reveal_prints_the_teachers_solution(capsys):
     assert "def count_params" in out and "BEGIN SOLUTION" in out
     snn.checks.reveal("no_such_exercise")
     assert "the exercises are:" in capsys.readouterr().out
+
+
+def small_relu_net():
+    net = snn.Net([snn.InLayer(5), snn.Dense(4, "relu"), snn.Dense(3, "relu"), snn.Dense(2)],
+                  cost_function=snn.MSELoss, seed=0, dtype=np.float64)
+    X, y = np.random.default_rng(3).normal(size=(6, 5)), np.array([0, 1, 1, 0, 1, 0])
+    net.loss_and_grads(X, y)
+    return net, X, y, net.grads()
+
+
+def grads_verdict(mine, net, X, y, expected):
+    with pytest.raises(CheckFailed) as failed:
+        snn.checks.check_grads("net_backward", mine, expected, net.param_names(), batch=len(X),
+                               mistakes=snn.checks.mistaken_grads(net, X, y))
+    assert failed.value._render_traceback_() == [str(failed.value)] and "\n" not in str(failed.value)
+    return str(failed.value)
+
+
+def test_check_grads_names_a_whole_net_backwards_common_mistakes(capsys):
+    net, X, y, grads = small_relu_net()
+    assert snn.checks.check_grads("net_backward", list(grads), grads, net.param_names()) is True
+    assert capsys.readouterr().out == "✅ net_backward: right.\n"
+    by_layer_reversed = [g for i in (4, 2, 0) for g in grads[i:i + 2]]
+    assert "reverse layer order" in grads_verdict(by_layer_reversed, net, X, y, grads)
+    assert "wrong order" in grads_verdict(grads[1::2] + grads[0::2], net, X, y, grads)
+    assert "6 arrays" in grads_verdict(grads[:2], net, X, y, grads)
+    assert "missing `return`" in grads_verdict(None, net, X, y, grads)
+    forgotten, masked = snn.checks.mistaken_grads(net, X, y).values()
+    assert "mask is missing" in grads_verdict(forgotten, net, X, y, grads)
+    assert "no ReLU" in grads_verdict(masked, net, X, y, grads)
+    assert net.grads() is not grads and all(np.array_equal(a, b) for a, b in zip(net.grads(), grads))  # untouched
+    off = list(grads)
+    off[2] = off[2] / len(X)                                   # dW2 with an extra /N, the rest right
+    message = grads_verdict(off, net, X, y, grads)
+    assert "dW2" in message and "division by N = 6" in message and "db2, dW3, db3 are right" in message
+
+
+def test_run_adds_the_exercises_hint_for_an_error_it_recognises():
+    def net_backward(dOut, caches):
+        return dOut * None
+
+    with pytest.raises(CheckFailed) as failed:
+        snn.checks.run(net_backward, 1.0, None, hints={"NoneType": "No mask on the output layer."})
+    assert "TypeError at `return dOut * None`" in str(failed.value) and str(failed.value).endswith("No mask on the output layer.")

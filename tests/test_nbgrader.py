@@ -25,6 +25,9 @@ pytest.importorskip("nbgrader")
 
 GRADED = ("04_backprop", "05_softmax")
 ONE_LINE_ERRORS = {"NotWritten", "CheckFailed"}
+#: The core the learner writes (issue 9): each a stub in the student version with a graded check.
+CORE = {"dense_layer", "relu", "my_layers", "net_backward", "softmax", "SoftmaxCrossEntropy",
+        "MyGD", "MyMomentum", "MyAdam"}
 
 
 def solution_lines(nb_path):
@@ -66,6 +69,20 @@ def test_every_notebook_has_graded_exercises_and_the_release_leaks_no_solution(r
         assert not any(c.get("outputs") for c in cells if c["cell_type"] == "code"), f"{student.name} keeps outputs"
         points = sum(c["metadata"].get("nbgrader", {}).get("points", 0) for c in cells)
         assert points > 0, f"{teacher.name} has no graded check cells"
+
+
+def test_the_core_exercises_are_stubs_with_graded_checks(release):
+    _, folder = release
+    solutions, graded = set(), set()
+    for student in folder.glob("*.ipynb"):
+        for cell in json.loads(student.read_text())["cells"]:
+            meta = cell["metadata"].get("nbgrader", {})
+            if meta.get("solution") and "NotWritten()" in "".join(cell["source"]):
+                solutions.add(meta["grade_id"])
+            if meta.get("grade") and meta.get("points", 0) > 0:
+                graded.add(meta["grade_id"])
+    assert CORE <= solutions, f"not stubs in the student version: {sorted(CORE - solutions)}"
+    assert {f"check_{name}" for name in CORE} <= graded, sorted({f"check_{n}" for n in CORE} - graded)
 
 
 def test_autograde_gives_the_teacher_full_marks_and_the_untouched_student_version_zero(release):
