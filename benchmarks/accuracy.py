@@ -8,7 +8,7 @@
 2. A wider MLP, 784-256-128-10 (Adam with cosine decay and weight decay, light shift
    augmentation): test accuracy and seconds.
 3. Peak resident memory (``ru_maxrss``) of a fresh process that loads MNIST and trains the
-   seed net: everything a learner's kernel holds for notebook 08.
+   seed net: everything a learner's kernel holds for notebook 09.
 """
 from __future__ import annotations
 

@@ -99,7 +99,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--where", choices=["lab", "voila", "both"], default="both")
     ap.add_argument("--strokes", type=int, default=20)
-    ap.add_argument("--notebook", default=str(H.REPO / "notebooks" / "11_draw_a_digit.ipynb"),
+    ap.add_argument("--notebook", default=str(next((H.REPO / "notebooks").glob("*draw_a_digit*.ipynb"))),
                     help="notebook to open in JupyterLab (default: the course's drawing notebook)")
     ap.add_argument("--screenshot", type=Path, help="save a PNG of the recognizer (Voila) here")
     ap.add_argument("--teach", type=int, default=0, help="also time this many corrections in JupyterLab")

@@ -45,7 +45,7 @@ def scratchnn_epochs(net, X, y, epochs, seed):
 
 
 def numpy_reference_epochs(params, X, y, epochs, seed):
-    """The textbook NumPy loop a learner writes (notebook 08 style): lists of arrays, Adam per array."""
+    """The textbook NumPy loop a learner writes (notebook 09 style): lists of arrays, Adam per array."""
     rng = np.random.default_rng(seed)
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]

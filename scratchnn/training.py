@@ -1,6 +1,6 @@
 """The training loop: mini-batches, forward, backward, step; everything else is a callback.
 
-``fit`` is the loop of notebook 08 plus input checks. Progress bars, the live plot, the history
+``fit`` is the loop of notebook 09 plus input checks. Progress bars, the live plot, the history
 and the divergence stop are callbacks (``scratchnn.callbacks``): objects told about the run at its
 start, after every step and epoch, and at its end. A callback ends training early by raising
 ``StopTraining``.

@@ -279,7 +279,7 @@ def test_weight_decay_applies_to_weights_only(make):
 @pytest.mark.parametrize("opt", [lambda: snn.SGD(lr=0.1, weight_decay=0.01),
                                  lambda: snn.Adam(lr=3e-3, weight_decay=0.05, schedule="cosine")], ids=["sgd", "adamw"])
 def test_fit_trains_exactly_like_a_hand_written_loop(opt, mnist):
-    """fit is the loop of notebook 08: the same loop written by hand gives the same weights, bit for bit."""
+    """fit is the loop of notebook 09: the same loop written by hand gives the same weights, bit for bit."""
     (X, y), _ = mnist
     X, y = X[:640], y[:640]
     fitted, looped = seed_net(), seed_net()

@@ -12,8 +12,8 @@ import pytest
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 COURSE = ["01_neurons_and_forward_pass", "02_loss_and_the_chain_rule", "03_computational_graphs",
           "04_backprop_through_a_dense_layer", "05_softmax_and_cross_entropy", "06_gradient_descent_and_optimizers",
-          "07_debug_the_gradient", "08_training_the_mnist_net", "09_what_the_net_learned", "10_look_at_training",
-          "11_draw_a_digit", "12_teach_it_your_handwriting"]
+          "07_optimizers_on_mnist", "08_debug_the_gradient", "09_training_the_mnist_net", "10_what_the_net_learned",
+          "11_look_at_training", "12_draw_a_digit", "13_teach_it_your_handwriting"]
 
 
 def cells(nb_path, kind="code"):

@@ -1,6 +1,6 @@
 """The course's drawing notebook rendered by Voila: prose and outputs, no code, and a pad that works.
 
-Twice: as the README's `voila notebooks/11_draw_a_digit.ipynb`, run from a folder laid out like the
+Twice: as the README's `voila notebooks/12_draw_a_digit.ipynb`, run from a folder laid out like the
 repository (so Voila reads its `voila.json`), and through the session's JupyterLab server's Voila
 server extension (`/voila/render/...`), as on Binder."""
 from __future__ import annotations
