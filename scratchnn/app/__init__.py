@@ -126,18 +126,31 @@ def launch(port=None, open_browser=True, *, ip="127.0.0.1", wait=True, timeout=6
             f"--Voila.ip={ip}", f"--port={port}", "--Voila.port_retries=0", f"--token={token}",
             *(f"--VoilaConfiguration.extension_allowlist={name}" for name in LAB_EXTENSIONS)]
     # Blocking (the command line), a `kill` (SIGTERM) or a closed terminal (SIGHUP) stops Voila
-    # too, like Ctrl-C: Voila runs in its own process group, so it would outlive us. The handlers go
-    # in before Voila starts, so no moment of start-up or serving is left uncovered (whoever reads
-    # the URL may signal at once).
-    previous = _on_stop_signals(_raise_keyboard_interrupt) if wait else {}
+    # too, like Ctrl-C: Voila runs in its own process group, so it would outlive us. Whoever reads
+    # the URL may signal at once, so the handlers go in before Voila starts. Until `server` holds
+    # the process a signal is only noted: raised inside Popen (after the fork) or before the
+    # assignment, it would lose the process and leave Voila running with nobody to stop it. The
+    # same while stopping: a second Ctrl-C must not cut `server.stop()` short (it is bounded).
+    signalled = []
+
+    def note(signum, frame):
+        signalled.append(signum)
+
+    previous = _on_stop_signals(note) if wait else {}
     try:
         process = subprocess.Popen(argv, stdout=log, stderr=None if log is None else subprocess.STDOUT,
                                    **_OWN_GROUP)
         base = f"http://{ip}:{port}"
         server = AppServer(process, f"{base}/?token={token}")
         try:
+            if previous:
+                _on_stop_signals(_raise_keyboard_interrupt)
+                if signalled:
+                    raise KeyboardInterrupt
             _wait_until_serving(process, base + "/voila/static/favicon.ico", timeout)
         except BaseException:
+            if previous:
+                _on_stop_signals(note)
             server.stop()
             raise
         if not wait:
@@ -150,6 +163,8 @@ def launch(port=None, open_browser=True, *, ip="127.0.0.1", wait=True, timeout=6
         except KeyboardInterrupt:
             print("stopping the drawing pad", flush=True)
         finally:
+            if previous:
+                _on_stop_signals(note)
             server.stop()
     finally:
         _restore_signals(previous)
