@@ -11,6 +11,11 @@ REST API and starts their servers. Then, all at the same time:
   through the hub's login page), run it, and draw digits on the pad with the mouse while the
   others train (``tests/browser/browser_harness.py`` draws and reads the bars).
 
+In a class each learner's browser runs on their own computer; here both run on the hub's cores.
+So each drawing learner gets a Chromium of their own: the first at the hub's priority (the worst
+case: the browser's own work waits behind 20 kernels), the other reniced (``--browser-nice``, as
+root), standing in for a browser on its own machine. Their latencies are reported apart.
+
 Reports: hub start, per-learner server start, total memory of everything under the hub (PSS sum,
 sampled every 2 s, peak), the training notebook's time alone vs under load, pad mouse-up -> final
 bars update (median, p95), and every error. Targets: no error, no kernel lost, pad p95 < 300 ms.
@@ -68,6 +73,22 @@ class MemorySampler(threading.Thread):
             self.peak, self.peak_rss = max(self.peak, pss), max(self.peak_rss, rss)
 
 
+def chromium_tree(before=()):
+    """Chromium processes below this one that are not in ``before`` (the pids of an earlier browser)."""
+    import psutil
+    return [p for p in psutil.Process().children(recursive=True)
+            if p.pid not in before and p.name().startswith("chrom")]
+
+
+def renice(procs, value):
+    import psutil
+    for proc in procs:
+        try:
+            proc.nice(value)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+
+
 def browser_login(page, hub, user, next_path):
     page.goto(f"{hub.url}/hub/login?next={next_path}")
     page.fill("#username_input", user)
@@ -92,6 +113,8 @@ def main(argv=None):
     parser.add_argument("--pages", type=int, default=2, help="learners who also draw in Chromium")
     parser.add_argument("--strokes", type=int, default=10, help="digits drawn per page at least")
     parser.add_argument("--timeout", type=float, default=1500, help="seconds for any one notebook")
+    parser.add_argument("--browser-nice", type=int, default=-10,
+                        help="nice value of every drawing learner's browser but the first (needs root to go below 0)")
     args = parser.parse_args(argv)
     learners = [f"learner{i:02d}" for i in range(1, args.learners + 1)]
     errors, rows = [], []
@@ -126,19 +149,24 @@ def main(argv=None):
                 return user, notebook, float("nan"), [f"{type(e).__name__}: {e}"]
 
         jobs = [(u, nb) for u in learners for nb in (TRAIN, DRAW)]
-        latencies, wrong, unsettled = [], [], 0
+        latencies, wrong, unsettled = {}, [], 0
         from playwright.sync_api import sync_playwright
         with sync_playwright() as p, concurrent.futures.ThreadPoolExecutor(len(jobs)) as pool:
-            browser = H.launch_chromium(p)
-            pages, pads = [], []
-            for user in learners[-args.pages:]:
-                page = H.BrowserPage(browser)
+            browsers, pages, pads, niced = [], [], [], set()
+            for k, user in enumerate(learners[-args.pages:]):
+                known = {proc.pid for proc in chromium_tree()}
+                browsers.append(H.launch_chromium(p))
+                page = H.BrowserPage(browsers[-1])
                 pages.append(page)
                 course = f"/user/{user}/lab/tree/scratchnn-course/"
                 browser_login(page.page, hub, user, course)
                 H.open_and_run_in_lab(page.page, SimpleNamespace(url=hub.url, notebook_path=course, token="-"),
                                       DRAW.name, timeout_ms=300_000)
                 pads.append(H.PadDriver(page.page))
+                if k > 0:  # every process of this browser, renderers included, now exists
+                    tree = chromium_tree(known)
+                    renice(tree, args.browser_nice)
+                    niced.add(k)
             began = time.monotonic()
             futures = [pool.submit(run, job) for job in jobs]
             training = [f for f, job in zip(futures, jobs) if job[1] == TRAIN]
@@ -152,7 +180,7 @@ def main(argv=None):
                 if ms is None:
                     unsettled += 1
                 else:
-                    latencies.append(ms)
+                    latencies.setdefault(i % len(pads) in niced, []).append(ms)
                 if top != digit:
                     wrong.append((digit, top))
                 i += 1
@@ -161,7 +189,8 @@ def main(argv=None):
             for page in pages:
                 errors += [f"page: {e}" for e in page.js_errors()]
                 page.close()
-            browser.close()
+            for browser in browsers:
+                browser.close()
         for user, notebook, seconds, errs in results:
             errors += [f"{user} {notebook.name}: {e}" for e in errs]
         train_times = [s for u, nb, s, _ in results if nb == TRAIN]
@@ -171,10 +200,14 @@ def main(argv=None):
                      f"median {statistics.median(train_times):.0f} s, max {max(train_times):.0f} s "
                      f"({statistics.median(train_times) / alone['seconds']:.1f}x alone); all {len(jobs)} runs in {loaded_s:.0f} s"))
         rows.append(("drawing notebook under load", f"median {statistics.median(draw_times):.0f} s"))
-        rows.append((f"pad mouse-up -> final bars, {len(pads)} Chromium pages during training",
-                     f"{len(latencies)} digits ({during_training} while others trained): median {H.percentile(latencies, 50):.0f} ms, "
-                     f"p95 {H.percentile(latencies, 95):.0f} ms, max {max(latencies, default=float('nan')):.0f} ms; "
-                     f"{unsettled} never settled; read wrong: {wrong or 'none'}"))
+        for is_niced, ms in sorted(latencies.items()):
+            where = (f"browser reniced to {args.browser_nice} (as on the learner's own machine)" if is_niced
+                     else "browser at the hub's priority")
+            rows.append((f"pad mouse-up -> final bars, {where}",
+                         f"{len(ms)} digits: median {H.percentile(ms, 50):.0f} ms, p95 {H.percentile(ms, 95):.0f} ms, "
+                         f"max {max(ms):.0f} ms"))
+        rows.append(("pad: digits drawn while others trained / never settled / read wrong",
+                     f"{during_training} of {i} / {unsettled} / {wrong or 'none'}"))
     except Exception as e:
         errors.append(f"{type(e).__name__}: {e}")
     finally:

@@ -59,12 +59,18 @@ def remount(where, mode):
 
 
 def run_tests(timeout=1500):
-    """The unit and browser tests (the notebooks have their own nbval run); (summary line, seconds)."""
+    """The unit and browser tests (the notebooks have their own nbval run); (summary, seconds).
+
+    The summary is pytest's last line, the names of the tests that failed, and the 1-minute load
+    average at the end (the machine may be shared: say how busy it was)."""
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider"],
+    proc = subprocess.run([sys.executable, "-m", "pytest", "tests", "-q", "-rf", "-p", "no:cacheprovider"],
                           cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-    lines = [line for line in proc.stdout.splitlines() if " passed" in line or " failed" in line]
-    return (lines[-1] if lines else f"exit {proc.returncode}"), time.perf_counter() - start
+    lines = proc.stdout.splitlines()
+    totals = [line.strip("= ") for line in lines if " passed" in line or " failed" in line]
+    failed = [line.split()[1].split("::")[-1] for line in lines if line.startswith("FAILED ")]
+    summary = (totals[-1] if totals else f"exit {proc.returncode}") + (f"; failed: {', '.join(failed)}" if failed else "")
+    return f"{summary} (load average {os.getloadavg()[0]:.1f})", time.perf_counter() - start
 
 
 def in_subprocess(code, env=None, timeout=300):
