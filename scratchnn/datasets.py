@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._io import atomic_write
+from ._io import _WHY, atomic_write
 
 FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -197,10 +197,12 @@ def shared_arrays(download=True, mirrors=MIRRORS):
     except OSError as e:
         if not _is_write_error(e):
             raise
+        full = e.errno in (errno.ENOSPC, errno.EDQUOT)
         warnings.warn(
-            f"could not write the shared MNIST cache ({e.strerror or e}); using a private copy "
-            "in memory instead (about 220 MB per notebook). Free some disk space, or point SCRATCHNN_CACHE "
-            "at a writable folder.", UserWarning, stacklevel=3)
+            f"could not write the shared MNIST cache in {folder} ({_WHY.get(e.errno) or e.strerror or e}); "
+            "using a private copy in memory instead (about 220 MB per notebook). "
+            + ("Free some disk space, or point SCRATCHNN_CACHE at another folder." if full else
+               "Point SCRATCHNN_CACHE at a folder you can write to."), UserWarning, stacklevel=3)
         arrays = None
     if arrays is None:
         images, labels = _build_arrays(download, mirrors)

@@ -420,6 +420,7 @@ def test_eight_processes_loading_at_once_with_an_empty_cache_build_it_once(share
     (PermissionError(13, "Permission denied"), "permission denied", "images"),
     (OSError(28, "No space left on device"), "the disk is full", "images"),   # half an images file
     (OSError(28, "No space left on device"), "the disk is full", "labels"),   # images fitted, labels not
+    (OSError(30, "Read-only file system"), "the file system is read-only", "images"),
 ])
 def test_a_cache_that_cannot_be_written_warns_and_loads_privately(shared, monkeypatch, mnist, error, said, fails_at):
     real_write = datasets._write_npy
@@ -433,8 +434,9 @@ def test_a_cache_that_cannot_be_written_warns_and_loads_privately(shared, monkey
         raise error
 
     monkeypatch.setattr(datasets, "_write_npy", write_half_then_fail)
-    with pytest.warns(UserWarning, match=f"could not write the shared MNIST cache .*{said}.*"
-                                         "private copy.*SCRATCHNN_CACHE"):
+    advice = "Free some disk space" if "full" in said else "a folder you can write to"
+    with pytest.warns(UserWarning, match=f"could not write the shared MNIST cache in .*{said}.*"
+                                         f"private copy.*{advice}"):
         (X, y), (Xt, _) = snn.load_mnist()
     assert np.array_equal(Xt, mnist[1][0]) and np.array_equal(y, mnist[0][1])
     with pytest.raises(ValueError, match="read-only"):
