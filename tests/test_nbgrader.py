@@ -116,3 +116,18 @@ def test_autograde_gives_the_teacher_full_marks_and_the_untouched_student_versio
                     assert out["ename"] in ONE_LINE_ERRORS, f"{where}: {out['ename']}: {out['evalue']}"
                     assert len(out["traceback"]) == 1 and out["traceback"][0].startswith("❌"), where
                     assert re.search(r"not (written )?yet", out["traceback"][0]), where
+
+
+def test_a_second_release_keeps_the_learners_work_and_names_notebooks_the_course_dropped(release, tmp_path):
+    _, folder = release
+    out = tmp_path / "student"
+    first = student_release.deliver(folder, out)
+    assert len(first) == len(list(folder.glob("*.ipynb"))) and not any("kept" in line for line in first)
+    mine = sorted(out.glob("*.ipynb"))[0]
+    mine.write_text(mine.read_text().replace("NotWritten()", "NotWritten()  # my work"))
+    (out / "07_debug_the_gradient.ipynb").write_text("{}")            # an old number of a renumbered notebook
+    again = student_release.deliver(folder, out)
+    assert f"kept {mine}" in "\n".join(again) and "# my work" in mine.read_text()
+    assert again[-1].startswith("not in the course any more") and "07_debug_the_gradient.ipynb" in again[-1]
+    student_release.deliver(folder, out, force=True)
+    assert "# my work" not in mine.read_text()

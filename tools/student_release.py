@@ -3,6 +3,9 @@
     python tools/student_release.py                  # student/ <- every notebook, solutions removed
     python tools/student_release.py --out DIR 03 04  # only the notebooks whose names start with these
 
+A notebook already in the output folder is kept (it holds the learner's work): run it again after
+a course update and only new notebooks are added; ``--force`` overwrites.
+
 The committed notebooks in notebooks/ are the teacher's: each exercise's answer cell holds one
 solution between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` and each check cell is an nbgrader
 test cell with points. This runs the real ``nbgrader generate_assignment`` in a temporary course
@@ -70,17 +73,38 @@ def generate(course: Path) -> Path:
     return course / "release" / ASSIGNMENT
 
 
+def deliver(release: Path, out: Path, force=False) -> list[str]:
+    """Copy the student notebooks of ``release`` into ``out``; returns what to tell the user.
+
+    A notebook already in ``out`` holds a learner's work, so it is kept unless ``force``: running
+    the tool again (after a course update) only adds the notebooks that are new. A numbered
+    notebook in ``out`` that the course no longer has (renamed or renumbered) is named, not removed.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    said = []
+    for path in sorted(release.glob("*.ipynb")):
+        target = out / path.name
+        if target.exists() and not force:
+            said.append(f"kept {target}: it may hold your work (delete it, or use --force, for a fresh copy)")
+            continue
+        shutil.copy2(path, target)
+        said.append(str(target))
+    course = {p.name for p in course_notebooks()}
+    gone = sorted(p.name for p in out.glob("[0-9][0-9]_*.ipynb") if p.name not in course)
+    if gone:
+        said.append(f"not in the course any more (renamed or renumbered), left as they are: {', '.join(gone)}")
+    return said
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("prefixes", nargs="*", help="only notebooks whose names start with these")
     ap.add_argument("--out", type=Path, default=ROOT / "student", help="where the student notebooks go")
+    ap.add_argument("--force", action="store_true", help="overwrite notebooks already in --out (and the work in them)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="scratchnn-course-") as tmp:
         release = generate(make_course(Path(tmp), course_notebooks(args.prefixes)))
-        args.out.mkdir(parents=True, exist_ok=True)
-        for path in sorted(release.glob("*.ipynb")):
-            shutil.copy2(path, args.out / path.name)
-            print(args.out / path.name)
+        print("\n".join(deliver(release, args.out, args.force)))
 
 
 if __name__ == "__main__":
