@@ -445,6 +445,17 @@ class PadDriver:
             raise AssertionError(f"no learning run finished after correcting to {digit}: {self.teach_state()}") from e
         return self.teach_state()
 
+    def teach(self, drawn: int, as_digit: int) -> dict:
+        """Draw `drawn` on a cleared pad (it must read as `drawn`), correct it to `as_digit` and wait
+        until the net has learned it and reads `as_digit`. Returns the teach state."""
+        self.clear()
+        self.draw(digit_strokes(drawn))
+        self.answer(drawn)
+        state = self.correct(as_digit)
+        assert state["state"] == "learned" and state["counts"][as_digit] == 1, state
+        self.wait_top(as_digit)
+        return state
+
     def reset_teaching(self, timeout_ms: int = 10_000):
         """Click Reset and wait until no example is kept."""
         self.root.locator(".scratchnn-reset").first.click()

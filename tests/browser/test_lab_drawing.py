@@ -130,12 +130,8 @@ def test_lab_correcting_a_0_as_a_6_with_the_mouse_teaches_the_net_and_reset_undo
     kernel and the bars, redrawn for the same drawing, now read 6; Reset brings the 0 back. Runs
     last in this module: it changes the net the other tests read with, then puts it back."""
     page, pad = lab
-    pad.clear()
-    pad.draw(H.digit_strokes(0))
-    pad.answer(0)
-    state = pad.correct(6)
-    assert state["state"] == "learned" and state["counts"][6] == 1 and state["total"] == 1, state
-    pad.wait_top(6)
+    state = pad.teach(0, as_digit=6)
+    assert state["total"] == 1, state
     assert "Learned from your 1 example" in state["status"]
     pad.reset_teaching()
     pad.wait_top(0)

@@ -54,12 +54,7 @@ def test_notebook7_drawing_a_digit_shows_it_on_top_of_the_bars_and_inks_the_pad(
 
 def test_notebook7_correcting_a_digit_with_the_mouse_changes_the_answer_and_undo_works_by_keyboard(notebook7):
     page, pad = notebook7
-    pad.clear()
-    pad.draw(H.digit_strokes(0))
-    pad.answer(0)
-    state = pad.correct(6)
-    assert state["state"] == "learned" and state["counts"][6] == 1, state
-    pad.wait_top(6)
+    pad.teach(0, as_digit=6)
     # the teaching buttons work from the keyboard too: Undo focused, Enter (no example left: the
     # starting net, at once)
     pad.root.locator(".scratchnn-undo").first.focus()

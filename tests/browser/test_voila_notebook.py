@@ -30,12 +30,7 @@ def test_voila_renders_the_drawing_notebook_without_code_and_its_pad_works(chrom
         ink = pad.wait_ink(drawn, path=H.ARTIFACTS / "voila_notebook_pad_1.png")
         assert ink >= 0.9, f"only {ink:.0%} of the stroke is inked in the Voila-rendered notebook"
         # the correction flow works here too: a 0 "is a 6", clicked with the mouse; the net learns
-        pad.clear()
-        pad.draw(H.digit_strokes(0))
-        pad.answer(0)
-        state = pad.correct(6)
-        assert state["state"] == "learned" and state["counts"][6] == 1, state
-        pad.wait_top(6)
+        pad.teach(0, as_digit=6)
         assert page.js_errors() == []
     finally:
         page.close()
