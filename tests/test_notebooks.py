@@ -65,3 +65,16 @@ def test_stored_images_are_small(nb):
 def test_uses_the_standard_python3_kernel(nb):
     spec = json.loads(nb.read_text())["metadata"]["kernelspec"]
     assert spec["name"] == "python3", f"{nb.name}: kernel {spec}"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
+def test_nbval_markers_are_alone_on_their_line(nb):
+    # nbval honours "# NBVAL_IGNORE_OUTPUT" only as the whole comment; with text after it the marker
+    # is silently ignored and the cell's output compared digit for digit.
+    from nbval.plugin import comment_markers
+    for i, cell in enumerate(cells(nb)):
+        for line in "".join(cell["source"]).splitlines():
+            comment = line.strip().lstrip("#").strip()
+            if line.strip().startswith("#") and comment.upper().startswith(("NBVAL", "PYTEST_VALIDATE")):
+                assert comment in comment_markers, (f"{nb.name} cell {i}: {line.strip()!r} is not a marker nbval "
+                                                    "knows; put the explanation on the next line")
