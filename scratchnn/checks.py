@@ -109,8 +109,9 @@ def returns(label, value, count):
 def diagnose(mine, expected, batch=None):
     """Name a common mistake that turns ``expected`` into ``mine``, or return "".
 
-    Recognises a missing transpose, a sum over the wrong axis or without ``keepdims``, a sign error, and
-    a result off by a constant factor (with ``batch`` = N: an extra or missing division by N).
+    Recognises a missing transpose, a sum over the wrong axis or without ``keepdims``, a sign error,
+    all zeros (a gradient that never arrived), and a result off by a constant factor (with ``batch``
+    = N: an extra or missing division by N).
     """
     mine, expected = np.asarray(mine), np.asarray(expected)
     if mine.dtype.kind not in "fiub" or expected.dtype.kind not in "fiub":
@@ -131,6 +132,8 @@ def diagnose(mine, expected, batch=None):
     e, m = expected.astype(np.float64).ravel(), mine.astype(np.float64).ravel()
     if not np.any(e) or not np.all(np.isfinite(m)):
         return ""
+    if not np.any(m):
+        return "All zeros: did the gradient reach this variable? (Is `_backward` set? Is every step's result kept?)"
     factor = float(e @ m / (e @ e))
     if abs(factor - 1) < 1e-6 or not np.allclose(m, factor * e, rtol=1e-5, atol=1e-8):
         return ""

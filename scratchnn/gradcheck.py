@@ -4,6 +4,12 @@ The centred difference ``(f(x + h) - f(x - h)) / 2h`` has error O(h**2); in
 float64 with ``h = 1e-5`` a correct analytic gradient agrees to about 1e-8 or
 better in relative error. In float32 the same check is swamped by rounding,
 which is why checks run in float64.
+
+One rule for a verdict everywhere (``report``): a relative error below ``RIGHT``
+(1e-7) is right; a bug gives 1e-2 to 1. ``rel_error`` compares entry by entry (for
+one layer or one function); ``array_rel_error`` compares whole arrays, which is what
+``check_gradients`` uses for a whole net, where a few tiny entries (sums that nearly
+cancel) make the entry-wise error large although nothing is wrong.
 """
 from __future__ import annotations
 
@@ -43,11 +49,35 @@ def rel_error(a, b, floor=1e-8):
     return float(np.max(np.abs(a - b) / np.maximum(floor, np.abs(a) + np.abs(b)), initial=0.0))
 
 
+#: A relative error below this is right (float64, centred differences, h = 1e-5).
+RIGHT = 1e-7
+
+
+def array_rel_error(a, b):
+    """``||a - b|| / (||a|| + ||b||)`` over the whole arrays (0 when both are zero).
+
+    Unlike ``rel_error`` it is not thrown off by a few entries that are nearly zero in both,
+    whose rounding noise is large relative to themselves but tiny against the array.
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"array_rel_error needs equal shapes, got {a.shape} and {b.shape}")
+    scale = np.linalg.norm(a) + np.linalg.norm(b)
+    return float(np.linalg.norm(a - b) / scale) if scale > 0 else 0.0
+
+
+def report(name, err, below=RIGHT):
+    """Print one line of a gradient check: the relative error, what to expect, a verdict."""
+    verdict = "✓" if err < below else "✗ too large: look for a bug"
+    print(f"{name:<7} relative error {err:.1e}  (right if below {below:.0e})  {verdict}")
+
+
 def check_gradients(net, X, y, h=1e-5):
     """Compare ``net``'s backprop with numerical gradients; return ``{"W1": err, "b1": err, ...}``.
 
-    Works on a float64 copy, so ``net`` itself is untouched. Use a few examples:
-    each parameter costs two forward passes.
+    Each error is ``array_rel_error`` of one parameter's gradient: below ``RIGHT`` (1e-7) is
+    right. Works on a float64 copy, so ``net`` itself is untouched. Use a few examples: each
+    parameter entry costs two forward passes.
     """
     net64 = net.astype(np.float64)
     X = net64._inputs(X)
@@ -61,5 +91,5 @@ def check_gradients(net, X, y, h=1e-5):
     analytic = [g.copy() for g in net64.grads()]
     errors = {}
     for name, p, g in zip(net64.param_names(), net64.params(), analytic):
-        errors[name] = rel_error(g, numerical_gradient(lambda _: loss(), p, h=h))
+        errors[name] = array_rel_error(g, numerical_gradient(lambda _: loss(), p, h=h))
     return errors

@@ -55,6 +55,13 @@ def test_a_bias_gradient_summed_over_the_wrong_axis_is_named():
     assert "keepdims" in verdict("db", dZ.sum(axis=0, keepdims=True), dZ.sum(axis=0))
 
 
+def test_an_all_zero_answer_is_a_gradient_that_never_arrived_not_a_factor_of_zero():
+    expected = np.random.default_rng(3).normal(size=(4, 3))
+    message = verdict("dW", np.zeros_like(expected), expected)
+    assert "All zeros: did the gradient reach this variable?" in message and "factor" not in message
+    assert "All zeros" in verdict("dL/dw, dL/db", [0.0, 0.0], [3.9, -1.2])
+
+
 def test_a_square_matrix_transposed_is_named():
     W = np.random.default_rng(2).normal(size=(3, 3))
     assert "transposed" in verdict("W", W.T, W)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import scratchnn as snn
-from scratchnn.gradcheck import check_gradients, numerical_gradient, rel_error
+from scratchnn.gradcheck import RIGHT, array_rel_error, check_gradients, numerical_gradient, rel_error, report
 
 ACTIVATIONS = [snn.ReLU, snn.Sigmoid, snn.Tanh, snn.Softmax, snn.Identity]
 LOSSES = [snn.MSELoss, snn.CrossEntropyLoss]
@@ -143,3 +143,31 @@ def test_whole_net_gradient_matches_pytorch(rng):
     assert loss == pytest.approx(ref.item(), rel=1e-12)
     for name, g, p in zip(net.param_names(), net.grads(), params):
         assert rel_error(g, p.grad.numpy()) < 1e-9, name
+
+
+def test_array_rel_error_is_not_thrown_off_by_tiny_entries():
+    exact = np.array([1.0, -2.0, 1e-10])
+    noisy = exact + np.array([1e-12, -1e-12, 1e-12])      # rounding noise of a numerical gradient
+    assert rel_error(exact, noisy) > 1e-5                   # entry-wise: the tiny entry dominates
+    assert array_rel_error(exact, noisy) < 1e-11
+    assert array_rel_error(np.zeros(2), np.zeros(2)) == 0.0
+    assert array_rel_error([1.0, 2.0], [-1.0, -2.0]) == pytest.approx(1.0)      # a sign error
+
+
+def test_check_gradients_calls_a_right_float64_mnist_sized_net_right(rng):
+    """Notebook 04's net: the entry-wise error of W1 and W4 is 2e-7..4e-7 here, the array-wise one far below RIGHT."""
+    net = snn.Net([snn.InLayer(784), snn.Dense(20, "relu"), snn.Dense(15, "relu"), snn.Dense(15, "relu"),
+                   snn.Dense(10)], cost_function=snn.MSELoss, seed=0, dtype=np.float64)
+    for b in net.params()[1::2]:
+        b[...] = np.random.default_rng(3).normal(0, 0.1, b.shape)
+    X = rng.uniform(0, 1, (4, 784)) * (rng.uniform(0, 1, (4, 784)) < 0.2)   # sparse, like digits
+    errors = check_gradients(net, X, rng.integers(0, 10, 4))
+    assert max(errors.values()) < RIGHT, errors
+
+
+def test_report_says_right_below_the_one_threshold(capsys):
+    report("dW", 3e-8)
+    report("db", 2e-7)
+    right, wrong = capsys.readouterr().out.splitlines()
+    assert right.endswith("✓") and "below 1e-07" in right
+    assert "too large" in wrong
