@@ -69,7 +69,7 @@ def array_rel_error(a, b):
 def report(name, err, below=RIGHT):
     """Print one line of a gradient check: the relative error, what to expect, a verdict."""
     verdict = "✓" if err < below else "✗ too large: look for a bug"
-    print(f"{name:<7} relative error {err:.1e}  (right if below {below:.0e})  {verdict}")
+    print(f"{name:<11} relative error {err:.1e}  (right if below {below:.0e})  {verdict}")
 
 
 def check_gradients(net, X, y, h=1e-5):
