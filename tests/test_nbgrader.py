@@ -59,7 +59,7 @@ def test_every_notebook_has_graded_exercises_and_the_release_leaks_no_solution(r
         text = "\n".join("".join(c["source"]) for c in json.loads(student.read_text())["cells"])
         solutions = solution_lines(teacher)
         assert "BEGIN SOLUTION" not in text
-        if not solutions:                      # a notebook without exercises (11 · look at training)
+        if not solutions:                      # a notebook without exercises (13 · teach it your handwriting)
             continue
         student_lines = {line.strip() for line in text.splitlines()}
         leaked = [line for line in solutions if line in student_lines]
