@@ -40,8 +40,8 @@ def numerical_gradient(f, x, df=None, h=1e-5):
 def rel_error(a, b, floor=1e-8):
     """Max over entries of ``|a - b| / max(|a| + |b|, floor)``.
 
-    The floor keeps entries where both are (nearly) zero from dividing by zero.
-    Rough guide in float64: < 1e-7 right, 1e-7..1e-4 suspicious, > 1e-4 wrong.
+    The floor keeps entries where both are (nearly) zero from dividing by zero. Entry-wise, a tiny
+    entry of a right gradient can exceed ``RIGHT``; for a whole array use ``array_rel_error``.
     """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
