@@ -16,6 +16,7 @@ from PIL import Image
 
 import scratchnn as snn
 from scratchnn import _ipycanvas, draw
+from scratchnn.finetune import FineTuner
 from scratchnn.widgets import DigitRecognizer, DrawingPad, ProbabilityBars
 
 
@@ -380,43 +381,16 @@ def test_widgets_have_their_css_classes(net):
 
 
 # ------------------------------------------------------------------ teaching: the correction flow
-class FakeTuner:
-    """FineTuner's API (scratchnn.finetune), learning by a bias on the output layer so the UI's
-    logic is tested fast: each example of digit d adds 20 to the output bias of d. Like the real
-    one, learn() starts from the weights it started with, and fine-tunes ``net`` in place."""
+class FakeTuner(FineTuner):
+    """The real FineTuner's bookkeeping (examples, undo, counts, reset), learning by a bias on the
+    output layer so the UI's logic is tested fast: each example of digit d adds 20 to the output
+    bias of d. Like the real one, learn() starts from the weights it started with, and fine-tunes
+    ``net`` in place."""
 
     def __init__(self, net, pause=0.0):
-        self.net, self.pause = net, pause
-        self._start = [p.copy() for p in net.params()]
-        self._examples, self._next = {}, 0
+        super().__init__(net, replay=False)
+        self.pause = pause
         self.learned_on = []
-
-    def add(self, image, label):
-        self._examples[self._next] = (np.asarray(image, np.float32).reshape(-1).copy(), label)
-        self._next += 1
-        return self._next - 1
-
-    def remove(self, i):
-        del self._examples[i]
-
-    def undo(self):
-        return self._examples.pop(max(self._examples)) if self._examples else None
-
-    @property
-    def examples(self):
-        return [self._examples[i] for i in sorted(self._examples)]
-
-    @property
-    def indices(self):
-        return sorted(self._examples)
-
-    def counts(self):
-        labels = [label for _, label in self.examples]
-        return {k: labels.count(k) for k in sorted(set(labels))}
-
-    def reset(self):
-        for p, p0 in zip(self.net.params(), self._start):
-            p[...] = p0
 
     def learn(self):
         import time
