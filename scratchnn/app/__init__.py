@@ -190,7 +190,7 @@ def _descendants(pid):
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+        except (OSError, IndexError):
             continue
         children.setdefault(int(fields[1]), []).append((int(stat.parent.name), fields[19]))
     found, todo = [], [pid]

@@ -24,6 +24,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from scratchnn.app import _descendants, _same_process
+
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -133,37 +135,9 @@ class Server:
         self._log.close()
 
 
-def still_running(pid, started) -> bool:
-    """True if process `pid` exists, is the one that started at `started`, and is not a zombie."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return False
-    return fields[19] == started and fields[0] != "Z"
-
-
-def _start_time(pid):
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
-
-
-def _descendants(pid):
-    """[(pid, start time)] of all processes below `pid` (Linux /proc; empty elsewhere)."""
-    children = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        children.setdefault(int(fields[1]), []).append((int(stat.parent.name), fields[19]))
-    out, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child[0])
-    return out
+#: True while process `pid` is the live process that started at `started` (not a zombie, not a reused
+#: pid); `_descendants(pid)` gives `[(pid, start time)]` below a pid. Both are the app's own (scratchnn.app).
+still_running = _same_process
 
 
 # The two Jupyter front ends learners use: how to start each, and where it opens a notebook.
