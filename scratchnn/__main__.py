@@ -1,4 +1,4 @@
-"""Command line: ``python -m scratchnn train|evaluate|info|draw`` (also installed as ``scratchnn``).
+"""Command line: ``python -m scratchnn train|evaluate|info|draw|course`` (also installed as ``scratchnn``).
 
 Every error is one line on stderr, ``scratchnn: error: ...``; the exit code is 2
 for a usage error (a bad option) and 1 for anything that went wrong while
@@ -21,6 +21,7 @@ COMMAND_HELP = {
     "evaluate": "test accuracy of a saved model or a shipped one",
     "info": "versions, where MNIST is found, shipped models",
     "draw": "open the drawing pad in your browser (served by Voila)",
+    "course": "start the course: your own copy of the notebooks, opened in JupyterLab",
 }
 DESCRIPTION = ("Train, evaluate and inspect scratchnn's MNIST nets, or open the drawing pad.\n\ncommands:\n"
                + "".join(f"  {name:<10}{text}\n" for name, text in COMMAND_HELP.items()))
@@ -170,6 +171,18 @@ def build_parser():
         formatter_class=Formatter)
     draw.add_argument("--port", type=_port, default=None, metavar="N", help="port to serve on, 1-65535 (default: a free one)")
     draw.add_argument("--no-browser", action="store_true", help="print the address instead of opening a browser")
+
+    course = commands.add_parser(
+        "course", prog="scratchnn course", help=COMMAND_HELP["course"],
+        description="Make your own copy of the course notebooks (exercises to write, no solutions) in "
+                    "DIR, once: run again after a course update and only new notebooks are added, never "
+                    "over your work. Then open JupyterLab there on notebook 01.",
+        epilog="examples:\n  python -m scratchnn course\n  python -m scratchnn course --dir ~/backprop\n"
+               "  python -m scratchnn course -- --no-browser --port 8890   # options after -- go to JupyterLab",
+        formatter_class=Formatter)
+    course.add_argument("--dir", type=Path, default=Path("student"), help="where your copy goes (default: ./student)")
+    course.add_argument("--no-lab", action="store_true", help="only make the copy, do not start JupyterLab")
+    course.add_argument("lab_args", nargs=argparse.REMAINDER, help="after --: options for JupyterLab")
     return parser
 
 
@@ -320,7 +333,27 @@ def cmd_draw(args, argv):
     return 0
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "info": cmd_info, "draw": cmd_draw}
+def cmd_course(args, argv):
+    import importlib.util
+
+    from .student import course_notebooks, make_student_copy
+    for module, extra in (("nbgrader", "lab"), ("jupyterlab", "lab")):
+        if not args.no_lab or module == "nbgrader":
+            if importlib.util.find_spec(module) is None:
+                raise RuntimeError(f"{module} is not installed: pip install -e \".[{extra}]\" in the repository")
+    written, kept = make_student_copy(args.dir)
+    print(f"your copy of the course: {args.dir.resolve()} ({len(written)} notebooks new"
+          + (f", {len(kept)} kept as they were, with your work" if kept else "") + ")")
+    if args.no_lab:
+        return 0
+    lab_args = args.lab_args[1:] if args.lab_args[:1] == ["--"] else args.lab_args
+    first = course_notebooks()[0].name
+    sys.stdout.flush()
+    os.chdir(args.dir)                   # JupyterLab's root is your copy: its kernels run there too
+    os.execv(sys.executable, [sys.executable, "-m", "jupyterlab", first, *lab_args])
+
+
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "info": cmd_info, "draw": cmd_draw, "course": cmd_course}
 
 
 def _one_line(error):
