@@ -90,6 +90,8 @@ def run(function, *args, hints=None, **kwargs):
 #: Errors whose message usually means one mistake, in any exercise: (exception type, text in the message, hint).
 COMMON_ERRORS = [
     (TypeError, "+=: 'NoneType'", "The gradient starts as None (nothing to add to yet): set it by assignment, not +=."),
+    (TypeError, "'NoneType' object is not", "It uses something that is still None: create it (say, one array per "
+                                            "parameter) before its first use."),
     (TypeError, "'NoneType'", "Something is None: a function or method without a `return`?"),
     (NameError, "", "Import it or define it (run its cell) before using it."),
     (AttributeError, "object has no attribute", "Create that attribute (in __init__, or at the first step) before "
@@ -357,7 +359,7 @@ def mistaken_grads(net, X, y):
     mistakes = {}
     forgotten.loss_and_grads(X, y)
     mistakes["The output layer's gradients are right, the hidden layers' are not: the ReLU mask is missing. "
-             "On a hidden layer, dZ = relu_backward(dA, relu_cache) before dense_backward."] = forgotten.grads()
+             "On a hidden layer, go back through the ReLU before the dense layer."] = forgotten.grads()
     masked.loss_and_grads(X, y)
     mistakes["The output layer has no ReLU (its relu_cache is None): its dZ is dA itself, no mask."] = masked.grads()
     return mistakes
