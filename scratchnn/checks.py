@@ -87,16 +87,17 @@ def run(function, *args, hints=None, **kwargs):
         raise CheckFailed(explain(error, hints, default_name=name, code=code)) from None
 
 
-#: Errors whose message usually means one mistake, in any exercise: (exception type, text in the message, hint).
+#: Errors that usually mean one mistake, in any exercise: (exception type, text in the message, text in the
+#: learner's line, hint).
 COMMON_ERRORS = [
-    (TypeError, "+=: 'NoneType'", "The gradient starts as None (nothing to add to yet): set it by assignment, not +=."),
-    (TypeError, "'NoneType' object is not", "It uses something that is still None: create it (say, one array per "
-                                            "parameter) before its first use."),
-    (TypeError, "'NoneType'", "Something is None: a function or method without a `return`?"),
-    (NameError, "", "Import it or define it (run its cell) before using it."),
-    (AttributeError, "object has no attribute", "Create that attribute (in __init__, or at the first step) before "
-                                                "using it."),
-    (ValueError, "matmul", "Write each array's shape next to it: which operand needs a .T?"),
+    (TypeError, "'NoneType'", "+=", "The gradient starts as None (nothing to add to yet): set it by assignment."),
+    (TypeError, "'NoneType' object is not", "", "It uses something that is still None: create it (say, one array "
+                                                "per parameter) before its first use."),
+    (TypeError, "'NoneType'", "", "Something is None: a function or method without a `return`?"),
+    (NameError, "", "", "Import it or define it (run its cell) before using it."),
+    (AttributeError, "object has no attribute", "", "Create that attribute (in __init__, or at the first step) "
+                                                    "before using it."),
+    (ValueError, "matmul", "", "Write each array's shape next to it: which operand needs a .T?"),
 ]
 
 
@@ -105,6 +106,8 @@ def _broadcast_hint(message):
     import re
     shapes = [tuple(int(n) for n in found.split(",") if n.strip())
               for found in re.findall(r"\(([\d,\s]*)\)", message)]
+    if any(len(a) == 2 and a != a[::-1] and a[::-1] in shapes for a in shapes):
+        return "One array is the transpose of what it should be: check the order of the operands, or a .T."
     if len(shapes) >= 2 and any(len(a) == len(b) + 1 and a[:-1] == b for a in shapes for b in shapes):
         return ("A sum or max over each row has one number per row: keep it as a column (keepdims) so it "
                 "lines up with the rows.")
@@ -153,7 +156,7 @@ def explain(error, hints=None, default_name=None, code=None):
                 and not (_is_cell(f.f_code.co_filename) and f.f_code.co_name == "<module>")]
     if not learners and default_name is None:
         return None
-    where = ""
+    where, line = "", ""
     if learners:
         frame = learners[-1]
         name = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
@@ -166,7 +169,8 @@ def explain(error, hints=None, default_name=None, code=None):
     if not hint and isinstance(error, ValueError) and "broadcast" in str(error):
         hint = _broadcast_hint(str(error))
     if not hint:
-        hint = next((h for kind, text, h in COMMON_ERRORS if isinstance(error, kind) and text in str(error)), "")
+        hint = next((h for kind, text, in_line, h in COMMON_ERRORS
+                     if isinstance(error, kind) and text in str(error) and in_line in line), "")
     return f"❌ {name}: not yet. It raised {type(error).__name__}{where}: {message}. {hint}".rstrip()
 
 
@@ -435,7 +439,7 @@ def _adam_path(lr, params, grads_per_step, eps_inside=False, t_per_parameter=Fal
     t, path = 0, []
     for grads in grads_per_step:
         if not keep_state:
-            m, v, t = [np.zeros_like(p) for p in params], [np.zeros_like(p) for p in params], 0
+            m, v = [np.zeros_like(p) for p in params], [np.zeros_like(p) for p in params]
         if not t_per_parameter:
             t += 1
         for p, g, m_, v_ in zip(params, grads, m, v):
@@ -456,7 +460,7 @@ ADAM_MISTAKES = [
     ({"t_per_parameter": True}, "t counts steps, not parameter arrays: it goes up once per call of step."),
     ({"bias_correction": False}, "The first steps are too small: m and v start at zero, so correct each for that "
                                  "bias (divide by 1 − β^t)."),
-    ({"keep_state": False}, "m, v and t must carry over from one step to the next: keep them on self."),
+    ({"keep_state": False}, "m and v must carry over from one step to the next: make them once, keep them on self."),
 ]
 
 
