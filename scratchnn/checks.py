@@ -403,6 +403,10 @@ def reveal(name, folder=None):
         print(f"No exercise named {name!r}; the exercises are: {', '.join(sorted(s[0] for s in solutions))}.")
 
 
+#: The learner's files and the notebook whose %%writefile cell writes each.
+YOUR_FILES = {"my_layers": "04", "my_loss": "05", "my_optim": "06"}
+
+
 def mine(module, *names):
     """Load ``names`` from your own file ``module.py`` in the notebook's folder, fresh on every call.
 
@@ -414,7 +418,8 @@ def mine(module, *names):
 
     path = Path.cwd() / f"{module}.py"
     if not path.exists():
-        raise CheckFailed(f"❌ {path.name} is missing: run its %%writefile cell first.")
+        where = f" in notebook {YOUR_FILES[module]}" if module in YOUR_FILES else ""
+        raise CheckFailed(f"❌ {path.name} is missing: run its %%writefile cell{where} first.")
     spec = importlib.util.spec_from_file_location(module, path)
     loaded = importlib.util.module_from_spec(spec)
     try:
