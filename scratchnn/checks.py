@@ -499,7 +499,8 @@ def check_adam(label, Adam, lr=0.01, steps=5, seed=0):
             check(label, False, hint)
     step, which = next((k, i) for k, (a, b) in enumerate(zip(mine, expected)) for i in range(2)
                        if not np.allclose(a[i], b[i], rtol=1e-9, atol=1e-15))
-    moved = "did not move" if np.array_equal(mine[step][which], (expected[step - 1] if step else start)[which]) else "moved differently"
+    before = (mine[step - 1] if step else start)[which]
+    moved = "did not move" if np.array_equal(mine[step][which], before) else "moved differently"
     return check(label, False, f"At step {step + 1} parameter array {which + 1} (gradients of size "
                                f"{'1e3' if which == 0 else '1e-5'}) {moved} from the Adam update derived above.")
 

@@ -127,3 +127,26 @@ def test_run_adds_the_exercises_hint_for_an_error_it_recognises():
     with pytest.raises(CheckFailed) as failed:
         snn.checks.run(net_backward, 1.0, None, hints={"NoneType": "No mask on the output layer."})
     assert "TypeError at `return dOut * None`" in str(failed.value) and str(failed.value).endswith("No mask on the output layer.")
+
+
+def test_check_adam_passes_the_librarys_adam_and_names_each_common_mistake(capsys):
+    assert snn.checks.check_adam("Adam", snn.Adam) is True          # an independent reference for the textbook path
+
+    class Textbook:                                                 # the textbook update with one mistake switched on
+        mistake = {}
+
+        def __init__(self, lr):
+            self.lr, self.grads = lr, []
+
+        def step(self, params, grads):
+            self.grads.append([g.copy() for g in grads])
+            if not hasattr(self, "start"):
+                self.start = [p.copy() for p in params]
+            path = snn.checks._adam_path(self.lr, self.start, self.grads, **self.mistake)
+            for p, q in zip(params, path[-1]):
+                p[...] = q
+
+    for mistake, hint in snn.checks.ADAM_MISTAKES:
+        Textbook.mistake = mistake
+        with pytest.raises(CheckFailed, match="^❌ MyAdam: not yet. " + hint[:20]):
+            snn.checks.check_adam("MyAdam", Textbook)
