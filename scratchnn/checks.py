@@ -325,7 +325,7 @@ def check_grads(label, mine, expected, names, mistakes=None, batch=None):
         layers_reversed = [j for pair in reversed(range(0, len(expected), 2)) for j in (pair, pair + 1)]
         if where in (layers_reversed, list(range(len(expected)))[::-1]):
             check(label, False, f"Right gradients, in reverse layer order: the loop visits the output layer first, "
-                                f"so put each layer's [dW, db] in front (grads = [dW, db] + grads). The order is "
+                                f"so each layer's pair goes in front of those already collected. The order is "
                                 f"params()'s, {order}.")
         check(label, False, f"Right gradients in the wrong order: you return "
                             f"[{', '.join(grads_names[j] for j in where)}]; the order is params()'s, {order}.")
@@ -540,7 +540,8 @@ def your_parts(seed=0):
         Z, dA = rng.normal(0, 1, (6, 4)), rng.normal(0, 1, (6, 4))
         A = np.maximum(0, Z)
         check_close("MyReLU (my_layers.py): forward", run(MyReLU().forward, Z), A)
-        check_close("MyReLU (my_layers.py): backward", run(MyReLU().backward, dA, Z, A), ReLU().backward(dA, Z, A))
+        check_close("MyReLU (my_layers.py): backward", run(MyReLU().backward, dA, Z, A), ReLU().backward(dA, Z, A),
+                    hint="Gradient flows only where the unit was on.")
         X = rng.normal(0, 1, (6, 5))
         mine_layer = MyDense(4, ReLU()).build(5, np.random.default_rng(seed), np.float64)
         library = Dense(4, ReLU()).build(5, np.random.default_rng(seed), np.float64)
