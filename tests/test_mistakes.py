@@ -5,13 +5,15 @@ kernel per notebook runs the student notebook top to bottom, with the teacher's 
 each stub; at an exercise it first plants each wrong answer of ``MISTAKES`` (the teacher's solution
 with one edit) and runs only the exercise's check cell. Each planted mistake must end the check cell in
 one error output (so nbgrader gives it no points) whose traceback is a single ❌ line of at most three
-lines of text, holding the expected hint and none of the words a wrong hint would use.
+lines of text, holding the expected hint, none of the words a wrong hint would use, and no statement of
+the solution (outside the learner's own line that it quotes).
 
 Notebook 09's gate checks the learner's files: its mistakes are planted in notebook 04's and 06's
 ``%%writefile`` cells, run in 09's kernel, then the gate cell runs.
 """
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -188,6 +190,20 @@ def student_copy(tmp_path_factory):
     return folder
 
 
+def solution_statements(teacher_cells):
+    """The statements between a notebook's solution markers, as a hint would quote them (12 characters or more)."""
+    found, inside = [], False
+    for cell in teacher_cells:
+        for line in source(cell).splitlines():
+            if "### BEGIN SOLUTION" in line or "### END SOLUTION" in line:
+                inside = "BEGIN" in line
+            elif inside and not line.strip().startswith("#"):
+                statement = line.split("  #")[0].strip().removeprefix("return ").strip()
+                if len(statement) >= 12:
+                    found.append(statement)
+    return found
+
+
 def plant(teacher_source, old, new):
     assert old in teacher_source, f"the teacher's solution no longer holds {old!r}: update the catalogue"
     return teacher_source.replace(old, new)
@@ -211,6 +227,7 @@ def run_notebook(prefix, folder):
     teacher, learner = cells(teacher_path), cells(folder / teacher_path.name)
     assert [grade_id(c) for c in teacher] == [grade_id(c) for c in learner]
     mistakes = MISTAKES.get(prefix, {})
+    quoted = solution_statements(teacher)
     results, kernel = [], Kernel(folder)
 
     def planted(what, code, check_code, hint, never):
@@ -220,6 +237,8 @@ def run_notebook(prefix, folder):
             line = verdict(outputs)
             assert hint in line, f"hint {hint!r} missing"
             assert not any(word in line for word in never), f"holds one of {never}"
+            hint_only = re.sub(r" at `.*?` \(", " (", line)            # the learner's own line may be quoted
+            assert not [q for q in quoted if q in hint_only], "quotes a line of the solution"
             results.append((what, line))
         except AssertionError as failure:
             results.append((what, f"FAILED: {failure}\n{outputs}"))
