@@ -348,6 +348,10 @@ def cmd_course(args, argv):
         return 0
     lab_args = args.lab_args[1:] if args.lab_args[:1] == ["--"] else args.lab_args
     first = course_notebooks()[0].name
+    # nbgrader is installed for making the copy; its teacher's menus (formgrader, create assignment) stay out
+    # of the learner's JupyterLab: course_config/ disables them for this server only, nothing is written.
+    config = str(Path(__file__).parent / "course_config")
+    os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(filter(None, [config, os.environ.get("JUPYTER_CONFIG_PATH")]))
     sys.stdout.flush()
     os.chdir(args.dir)                   # JupyterLab's root is your copy: its kernels run there too
     os.execv(sys.executable, [sys.executable, "-m", "jupyterlab", first, *lab_args])

@@ -77,7 +77,8 @@ def test_the_readmes_first_command_opens_the_learners_own_copy_of_01(course, chr
         # Scroll the first exercise into view (the notebook renders only what is near the viewport) and read it.
         index = page.page.evaluate(f"""() => {{
             const notebook = jupyterapp.shell.currentWidget.content;
-            const i = notebook.widgets.findIndex(cell => cell.model.sharedModel.getSource().includes({STUB!r}));
+            const i = notebook.widgets.findIndex(cell => cell.model.type === 'code'
+                && cell.model.sharedModel.getSource().includes({STUB!r}));
             if (i >= 0) {{ notebook.activeCellIndex = i; notebook.scrollToItem(i); }}
             return i;
         }}""")
@@ -92,6 +93,8 @@ def test_the_readmes_first_command_opens_the_learners_own_copy_of_01(course, chr
         assert SOLUTION not in whole and "teacher" not in whole.lower()
         H.ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.page.screenshot(path=str(H.ARTIFACTS / "course_start.png"))
+        menus = page.page.evaluate("() => document.querySelector('#jp-MainMenu').innerText")
+        assert "Nbgrader" not in menus, menus                    # nbgrader made the copy; its teacher's menus stay out
         assert not page.js_errors(), page.js_errors()
     finally:
         page.close()
