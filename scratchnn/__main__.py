@@ -337,10 +337,9 @@ def cmd_course(args, argv):
     import importlib.util
 
     from .student import course_notebooks, make_student_copy
-    for module, extra in (("nbgrader", "lab"), ("jupyterlab", "lab")):
-        if not args.no_lab or module == "nbgrader":
-            if importlib.util.find_spec(module) is None:
-                raise RuntimeError(f"{module} is not installed: pip install -e \".[{extra}]\" in the repository")
+    missing = [m for m in ["nbgrader"] + ([] if args.no_lab else ["jupyterlab"]) if importlib.util.find_spec(m) is None]
+    if missing:
+        raise RuntimeError(f"{' and '.join(missing)} not installed: run pip install -e \".[lab]\" in the repository")
     written, kept = make_student_copy(args.dir)
     print(f"your copy of the course: {args.dir.resolve()} ({len(written)} notebooks new"
           + (f", {len(kept)} kept as they were, with your work" if kept else "") + ")")
