@@ -7,13 +7,20 @@ softmax cross-entropy, backward, Adam step, and record the batch's loss and accu
 thread (``Net.fit`` uses one BLAS thread); the ratio is taken against the faster of the two. Runs are interleaved and the median of each is
 compared, because the speed of a shared machine drifts. Prints the ratio torch / scratchnn.
 
-    python benchmarks/vs_torch.py [--repeats 5] [--epochs 3]
+``--baseline-optim REV`` adds a fifth run, interleaved with the others: scratchnn with the
+optimizers of ``scratchnn/optim.py`` as it was at git revision REV (e.g. ``main``), to see whether a
+change to them made training slower, measured in one run on one machine.
+
+    python benchmarks/vs_torch.py [--repeats 5] [--epochs 3] [--baseline-optim main]
 """
 from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import time
+import types
+from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -38,10 +45,21 @@ class EpochTimer:
         self.last = now
 
 
-def scratchnn_epochs(net, X, y, epochs, seed):
+def scratchnn_epochs(net, X, y, epochs, seed, optim=snn.optim):
     timer = EpochTimer()
-    net.fit(X, y, epochs=epochs, batch_size=128, optimizer=snn.Adam(lr=1e-3), seed=seed, callbacks=[timer])
+    net.fit(X, y, epochs=epochs, batch_size=128, optimizer=optim.Adam(lr=1e-3), seed=seed, callbacks=[timer])
     return timer.times
+
+
+def optim_at(rev):
+    """``scratchnn/optim.py`` as it was at git revision ``rev``, loaded as a module of today's package."""
+    root = Path(__file__).resolve().parent.parent
+    source = subprocess.run(["git", "show", f"{rev}:scratchnn/optim.py"], cwd=root, capture_output=True,
+                            text=True, check=True, timeout=60).stdout
+    module = types.ModuleType(f"scratchnn.optim_at_{rev}")
+    module.__package__ = "scratchnn"      # its relative imports (.validation) read today's package
+    exec(compile(source, f"{rev}:scratchnn/optim.py", "exec"), module.__dict__)
+    return module
 
 
 def numpy_reference_epochs(params, X, y, epochs, seed):
@@ -110,6 +128,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=5, help="interleaved rounds (default 5)")
     ap.add_argument("--epochs", type=int, default=3, help="epochs per round (default 3)")
+    ap.add_argument("--baseline-optim", metavar="REV", default=None,
+                    help="also time scratchnn with scratchnn/optim.py of this git revision (e.g. main)")
     args = ap.parse_args()
     import torch
 
@@ -130,14 +150,23 @@ def main():
     default_threads = torch.get_num_threads()
     runs = {"scratchnn": [], "plain NumPy loop": [], f"pytorch ({default_threads} threads)": [],
             "pytorch (1 thread)": []}
+    baseline = f"scratchnn, optim.py of {args.baseline_optim}"
+    if args.baseline_optim:
+        old_optim = optim_at(args.baseline_optim)
+        base_net = seed_net()
+        runs[baseline] = []
 
     def torch_run(threads, r):
         torch.set_num_threads(threads)
         return torch_epochs(model, opt, Xt, yt, args.epochs, r, torch)
 
     scratchnn_epochs(net, X, y, 1, 0), torch_run(default_threads, 0), torch_run(1, 0)  # warm-up
+    if args.baseline_optim:
+        scratchnn_epochs(base_net, X, y, 1, 0, old_optim)
     for r in range(args.repeats):  # interleaved rounds of a few epochs each
-        runs["scratchnn"] += scratchnn_epochs(net, X, y, args.epochs, r)
+        mine = [("scratchnn", net, snn.optim)] + ([(baseline, base_net, old_optim)] if args.baseline_optim else [])
+        for name, n, optim in mine[::1 if r % 2 else -1]:   # alternate which goes first
+            runs[name] += scratchnn_epochs(n, X, y, args.epochs, r, optim)
         with threadpool_limits(1, user_api="blas"):  # the same BLAS setting as Net.fit
             runs["plain NumPy loop"] += numpy_reference_epochs(reference, X, y, args.epochs, r)
         runs[f"pytorch ({default_threads} threads)"] += torch_run(default_threads, r)
@@ -148,6 +177,8 @@ def main():
     for name, times in runs.items():
         print(f"{name:<22} median {medians[name]:.3f} s/epoch  (min {min(times):.3f}, max {max(times):.3f})")
     ours = medians.pop("scratchnn")
+    if args.baseline_optim:
+        print(f"ratio {baseline} / scratchnn: {medians.pop(baseline) / ours:.3f}x  (above 1: faster now)")
     print(f"ratio plain NumPy loop / scratchnn: {medians.pop('plain NumPy loop') / ours:.2f}x")
     fastest = min(medians, key=medians.get)
     print(f"ratio {fastest} / scratchnn: {medians[fastest] / ours:.2f}x  (the faster PyTorch setting)")
