@@ -97,7 +97,8 @@ class Optimizer:
             raise ValueError(f"schedule must be one of {sorted(SCHEDULES)} or a function of progress, got {schedule!r}")
         self.schedule = schedule
         self.progress = 0.0
-        self._shapes = self._g = None    # the parameters' shapes, and the flat gradient buffer
+        # The parameters' shapes; the flat gradient and step buffers, and their parts, one view per parameter.
+        self._shapes = self._g = self._step = self._g_parts = self._step_parts = None
 
     def current_lr(self, progress: float | None = None) -> float:
         return self.lr * self.schedule(self.progress if progress is None else progress)
@@ -114,29 +115,22 @@ class Optimizer:
         if [getattr(g, "shape", None) for g in grads] != shapes:
             raise ValueError(f"step needs one gradient per parameter with its shape; got parameters {shapes} "
                              f"and gradients {[getattr(g, 'shape', type(g).__name__) for g in grads]}")
-        if shapes != self._shapes or self._g.dtype != params[0].dtype:  # new arrays: new buffer and state
-            self._g = np.empty(sum(p.size for p in params), dtype=params[0].dtype)
+        if shapes != self._shapes or self._g.dtype != params[0].dtype:  # new arrays: new buffers and state
+            self._g, self._step = (np.empty(sum(p.size for p in params), dtype=params[0].dtype) for _ in "gs")
+            self._g_parts, self._step_parts = _parts(self._g, shapes), _parts(self._step, shapes)
             self._shapes = shapes
             self.reset()
         lr, wd = self.current_lr(), self.weight_decay
         g = np.concatenate([x.ravel() for x in grads], out=self._g)
         if wd and not self.decoupled_decay:  # L2: the gradient of (wd / 2) |W|^2 is wd * W
-            for p, g_p in zip(params, self._split(g)):
+            for p, g_p in zip(params, self._g_parts):
                 if p.ndim > 1:
                     g_p += wd * p
-        for p, step in zip(params, self._split(self.update(g, lr))):
+        np.copyto(self._step, self.update(g, lr))
+        for p, step in zip(params, self._step_parts):
             if wd and self.decoupled_decay and p.ndim > 1:
                 p *= 1 - lr * wd
             p -= step
-
-    def _split(self, flat):
-        """The flat array cut back into one view per parameter, with its shape."""
-        views, start = [], 0
-        for shape in self._shapes:
-            size = math.prod(shape)
-            views.append(flat[start:start + size].reshape(shape))
-            start += size
-        return views
 
     def update(self, g, lr):
         """The step to subtract (``p -= step``) for the flat gradient ``g``."""
@@ -226,6 +220,12 @@ class Adam(Optimizer):
 
     def _config(self):
         return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+
+
+def _parts(flat, shapes):
+    """Views of ``flat`` cut into consecutive arrays of ``shapes``."""
+    ends = np.cumsum([math.prod(shape) for shape in shapes]).tolist()
+    return [flat[a:b].reshape(shape) for a, b, shape in zip([0] + ends, ends, shapes)]
 
 
 def _fraction(value, name):
