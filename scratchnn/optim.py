@@ -33,33 +33,55 @@ DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "nesterov": 0.05, "adam": 1e-3}
 
 
 # ------------------------------------------------------------------ the update rules
-def sgd(g, lr):
+# ``out`` is where the step goes (a new array if None). It may be ``g`` itself: the classes pass
+# their own flat copy of the gradient, so a step allocates nothing, which matters once the
+# parameters run to megabytes.
+def sgd(g, lr, out=None):
     """Plain gradient descent: the step is ``lr g``."""
-    return lr * g
+    return np.multiply(g, lr, out=out)
 
 
-def momentum(g, v, lr, beta, nesterov=False):
+def momentum(g, v, lr, beta, nesterov=False, out=None):
     """Momentum: ``v = beta v + g``, step ``lr v``; Nesterov looks ahead: step ``lr (g + beta v)``.
 
     Updates the velocity ``v`` in place."""
     v *= beta
-    v += g                                   # v = beta v + g, in place
-    return lr * (g + beta * v) if nesterov else lr * v
+    v += g                                   # v = beta v + g
+    if nesterov:
+        out = np.add(g, beta * v, out=out)   # g + beta v
+        out *= lr
+        return out
+    return np.multiply(v, lr, out=out)       # lr v
 
 
-def adam(g, m, v, t, lr, beta1, beta2, eps):
-    """Adam at step ``t`` (1, 2, ...): updates the moments ``m`` and ``v`` in place, returns the step.
+def adam(g, m, v, t, lr, beta1, beta2, eps, out=None, scratch=None):
+    """Adam at step ``t`` (1, 2, ...): updates the moments ``m`` and ``v`` in place, returns the step::
 
-    ``m = b1 m + (1-b1) g``, ``v = b2 v + (1-b2) g**2``; ``m_hat = m / (1-b1**t)``,
-    ``v_hat = v / (1-b2**t)``; step ``lr m_hat / (sqrt(v_hat) + eps)``.
+        m = b1 m + (1-b1) g            v = b2 v + (1-b2) g**2
+        m_hat = m / (1-b1**t)          v_hat = v / (1-b2**t)
+        step = lr m_hat / (sqrt(v_hat) + eps)
+
+    Below, the same formulas one operation at a time, with the same roundings, in place: into
+    ``m``, ``v``, ``out`` and ``scratch`` (an array shaped like ``g``), so that no new arrays are made.
     """
+    out = np.empty_like(g) if out is None else out
+    s = np.empty_like(g) if scratch is None else scratch
+    np.multiply(g, 1 - beta1, out=s)
     m *= beta1
-    m += (1 - beta1) * g                     # m = b1 m + (1-b1) g, in place: the same roundings
+    m += s                                   # m = b1 m + (1-b1) g
+    np.square(g, out=s)
+    s *= 1 - beta2
     v *= beta2
-    v += (1 - beta2) * g**2                  # v = b2 v + (1-b2) g**2
-    m_hat = m / (1 - beta1**t)
-    v_hat = v / (1 - beta2**t)
-    return lr * m_hat / (np.sqrt(v_hat) + eps)
+    v += s                                   # v = b2 v + (1-b2) g**2      (g is not needed after this)
+    # Once beta1**t is below the float's precision (t > 165 in float32), 1 - beta1**t is exactly 1
+    # and m / 1 is m to the bit: skip that division.
+    c1 = 1 - beta1**t
+    m_hat = m if m.dtype.type(c1) == 1 else np.divide(m, c1, out=out)
+    v_hat = np.divide(v, 1 - beta2**t, out=s)
+    lr_m_hat = np.multiply(m_hat, lr, out=out)
+    np.sqrt(v_hat, out=v_hat)
+    v_hat += eps                             # sqrt(v_hat) + eps
+    return np.divide(lr_m_hat, v_hat, out=out)   # lr m_hat / (sqrt(v_hat) + eps)
 
 
 # ------------------------------------------------------------------ schedules
@@ -97,8 +119,8 @@ class Optimizer:
             raise ValueError(f"schedule must be one of {sorted(SCHEDULES)} or a function of progress, got {schedule!r}")
         self.schedule = schedule
         self.progress = 0.0
-        # The parameters' shapes; the flat gradient and step buffers, and their parts, one view per parameter.
-        self._shapes = self._g = self._step = self._g_parts = self._step_parts = None
+        # The parameters' shapes; the flat gradient (then the step), and its parts, one view per parameter.
+        self._shapes = self._g = self._g_parts = None
 
     def current_lr(self, progress: float | None = None) -> float:
         return self.lr * self.schedule(self.progress if progress is None else progress)
@@ -115,9 +137,9 @@ class Optimizer:
         if [getattr(g, "shape", None) for g in grads] != shapes:
             raise ValueError(f"step needs one gradient per parameter with its shape; got parameters {shapes} "
                              f"and gradients {[getattr(g, 'shape', type(g).__name__) for g in grads]}")
-        if shapes != self._shapes or self._g.dtype != params[0].dtype:  # new arrays: new buffers and state
-            self._g, self._step = (np.empty(sum(p.size for p in params), dtype=params[0].dtype) for _ in "gs")
-            self._g_parts, self._step_parts = _parts(self._g, shapes), _parts(self._step, shapes)
+        if shapes != self._shapes or self._g.dtype != params[0].dtype:  # new arrays: new buffer and state
+            self._g = np.empty(sum(p.size for p in params), dtype=params[0].dtype)
+            self._g_parts = _parts(self._g, shapes)
             self._shapes = shapes
             self.reset()
         lr, wd = self.current_lr(), self.weight_decay
@@ -126,14 +148,17 @@ class Optimizer:
             for p, g_p in zip(params, self._g_parts):
                 if p.ndim > 1:
                     g_p += wd * p
-        np.copyto(self._step, self.update(g, lr))
-        for p, step in zip(params, self._step_parts):
+        step = self.update(g, lr)
+        if step is not g:                    # a rule of your own may return a new array
+            np.copyto(g, step)
+        for p, step in zip(params, self._g_parts):
             if wd and self.decoupled_decay and p.ndim > 1:
                 p *= 1 - lr * wd
             p -= step
 
     def update(self, g, lr):
-        """The step to subtract (``p -= step``) for the flat gradient ``g``."""
+        """The step to subtract (``p -= step``) for the flat gradient ``g``, the optimizer's own
+        copy: the rule may write the step into it (``out=g``) and return it."""
         raise NotImplementedError
 
     def reset(self):
@@ -157,7 +182,7 @@ class SGD(Optimizer):
         super().__init__(lr, weight_decay, schedule)
 
     def update(self, g, lr):
-        return sgd(g, lr)
+        return sgd(g, lr, out=g)
 
 
 class Momentum(Optimizer):
@@ -181,7 +206,7 @@ class Momentum(Optimizer):
     def update(self, g, lr):
         if self.v is None:
             self.v = np.zeros_like(g)
-        return momentum(g, self.v, lr, self.beta, self.nesterov)
+        return momentum(g, self.v, lr, self.beta, self.nesterov, out=g)
 
     def reset(self):
         self.v = None
@@ -210,12 +235,12 @@ class Adam(Optimizer):
 
     def update(self, g, lr):
         if self.m is None:
-            self.m, self.v = np.zeros_like(g), np.zeros_like(g)
+            self.m, self.v, self._scratch = np.zeros_like(g), np.zeros_like(g), np.empty_like(g)
         self.t += 1
-        return adam(g, self.m, self.v, self.t, lr, self.beta1, self.beta2, self.eps)
+        return adam(g, self.m, self.v, self.t, lr, self.beta1, self.beta2, self.eps, out=g, scratch=self._scratch)
 
     def reset(self):
-        self.m = self.v = None
+        self.m = self.v = self._scratch = None
         self.t = 0
 
     def _config(self):
