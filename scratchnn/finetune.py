@@ -231,9 +231,11 @@ class FineTuner:
         return X.reshape(-1, X.shape[-1]), y.reshape(-1)
 
     def _vary_own(self, X_batch, rng):
-        """``fit``'s augment hook: vary the learner's examples (the first ``own`` rows), not the replay."""
-        own = self.augment(X_batch[:self.own], rng).astype(X_batch.dtype, copy=False)
-        return np.concatenate([own, X_batch[self.own:]])
+        """``fit``'s augment hook: vary the learner's examples (the first ``own`` rows), not the replay.
+
+        In place: each batch of the batch set ``_batches`` made for this ``learn()`` is used once."""
+        X_batch[:self.own] = self.augment(X_batch[:self.own], rng)
+        return X_batch
 
     def _replay_check(self, replay):
         """Set aside a fixed random sample of the replay data (never trained on here); return the
