@@ -109,12 +109,11 @@ def main(argv=None):
 def teach(net, digits, n):
     """Time corrections, and the pad's answers to mouse events while a fine-tuning run goes on."""
     import asyncio
-    import copy
 
     from scratchnn._ipycanvas import send_event
     from scratchnn.widgets import DigitRecognizer
 
-    r = DigitRecognizer(copy.deepcopy(net))
+    r = DigitRecognizer(net)             # the pad fine-tunes its own copy: net stays as it is
     seconds = []
     for d in digits[:n]:                 # no event loop: learning runs right here, timed whole
         r.pad.clear()

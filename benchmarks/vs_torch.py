@@ -7,13 +7,25 @@ softmax cross-entropy, backward, Adam step, and record the batch's loss and accu
 thread (``Net.fit`` uses one BLAS thread); the ratio is taken against the faster of the two. Runs are interleaved and the median of each is
 compared, because the speed of a shared machine drifts. Prints the ratio torch / scratchnn.
 
-    python benchmarks/vs_torch.py [--repeats 5] [--epochs 3]
+``--baseline-optim REV`` adds a fifth run, interleaved with the others: scratchnn with the
+optimizers of ``scratchnn/optim.py`` as it was at git revision REV (e.g. ``main``), to see whether a
+change to them made training slower, measured in one run on one machine.
+
+``--clock thread`` times each epoch in CPU time of the timing thread instead of wall time: on a
+machine other work keeps busy it leaves out the time spent waiting for a core, so before/after
+comparisons stay stable. It only counts single-threaded work, so PyTorch's multi-threaded run is
+left out then.
+
+    python benchmarks/vs_torch.py [--repeats 5] [--epochs 3] [--baseline-optim main] [--clock thread]
 """
 from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import time
+import types
+from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -26,32 +38,49 @@ def seed_net(seed=0):
                     snn.Dense(10, "softmax")], seed=seed)
 
 
+CLOCKS = {"wall": time.perf_counter, "thread": time.thread_time}
+
+
 class EpochTimer:
-    """A fit callback recording how long each epoch took."""
+    """A fit callback recording how long each epoch took by ``clock``."""
+
+    def __init__(self, clock):
+        self.clock = clock
 
     def on_train_begin(self, net, params):
-        self.times, self.last = [], time.perf_counter()
+        self.times, self.last = [], self.clock()
 
     def on_epoch_end(self, epoch, logs):
-        now = time.perf_counter()
+        now = self.clock()
         self.times.append(now - self.last)
         self.last = now
 
 
-def scratchnn_epochs(net, X, y, epochs, seed):
-    timer = EpochTimer()
-    net.fit(X, y, epochs=epochs, batch_size=128, optimizer=snn.Adam(lr=1e-3), seed=seed, callbacks=[timer])
+def scratchnn_epochs(net, X, y, epochs, seed, clock, optim=snn.optim):
+    timer = EpochTimer(clock)
+    net.fit(X, y, epochs=epochs, batch_size=128, optimizer=optim.Adam(lr=1e-3), seed=seed, callbacks=[timer])
     return timer.times
 
 
-def numpy_reference_epochs(params, X, y, epochs, seed):
+def optim_at(rev):
+    """``scratchnn/optim.py`` as it was at git revision ``rev``, loaded as a module of today's package."""
+    root = Path(__file__).resolve().parent.parent
+    source = subprocess.run(["git", "show", f"{rev}:scratchnn/optim.py"], cwd=root, capture_output=True,
+                            text=True, check=True, timeout=60).stdout
+    module = types.ModuleType(f"scratchnn.optim_at_{rev}")
+    module.__package__ = "scratchnn"      # its relative imports (.validation) read today's package
+    exec(compile(source, f"{rev}:scratchnn/optim.py", "exec"), module.__dict__)
+    return module
+
+
+def numpy_reference_epochs(params, X, y, epochs, seed, clock):
     """The textbook NumPy loop a learner writes (notebook 09 style): lists of arrays, Adam per array."""
     rng = np.random.default_rng(seed)
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
     t, times = 0, []
     for _ in range(epochs):
-        start = time.perf_counter()
+        start = clock()
         order = rng.permutation(len(X))
         losses, correct = [], 0
         for i in range(0, len(X), 128):
@@ -81,15 +110,15 @@ def numpy_reference_epochs(params, X, y, epochs, seed):
                 mk[...] = 0.9 * mk + 0.1 * g
                 vk[...] = 0.999 * vk + 0.001 * g * g
                 p -= 1e-3 * (mk / (1 - 0.9 ** t)) / (np.sqrt(vk / (1 - 0.999 ** t)) + 1e-8)
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return times
 
 
-def torch_epochs(model, opt, X, y, epochs, seed, torch):
+def torch_epochs(model, opt, X, y, epochs, seed, torch, clock):
     times = []
     gen = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
-        t = time.perf_counter()
+        t = clock()
         order = torch.randperm(len(X), generator=gen)
         losses, correct = [], 0
         for i in range(0, len(X), 128):
@@ -102,7 +131,7 @@ def torch_epochs(model, opt, X, y, epochs, seed, torch):
             # Net.fit records each batch's loss and accuracy too: same work.
             losses.append(loss.item())
             correct += int((out.argmax(1) == y[idx]).sum())
-        times.append(time.perf_counter() - t)
+        times.append(clock() - t)
     return times
 
 
@@ -110,7 +139,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=5, help="interleaved rounds (default 5)")
     ap.add_argument("--epochs", type=int, default=3, help="epochs per round (default 3)")
+    ap.add_argument("--baseline-optim", metavar="REV", default=None,
+                    help="also time scratchnn with scratchnn/optim.py of this git revision (e.g. main)")
+    ap.add_argument("--clock", choices=tuple(CLOCKS), default="wall",
+                    help="wall time (default), or CPU time of the timing thread (single-threaded runs only)")
     args = ap.parse_args()
+    clock = CLOCKS[args.clock]
     import torch
 
     (X, y), _ = snn.load_mnist()
@@ -128,26 +162,37 @@ def main():
 
     reference = [p.copy() for p in net.params()]
     default_threads = torch.get_num_threads()
-    runs = {"scratchnn": [], "plain NumPy loop": [], f"pytorch ({default_threads} threads)": [],
-            "pytorch (1 thread)": []}
+    torch_threads = [1] if args.clock == "thread" else [default_threads, 1]
+    runs = {"scratchnn": [], "plain NumPy loop": [], **{f"pytorch ({n} thread{'s' * (n > 1)})": [] for n in torch_threads}}
+    baseline = f"scratchnn, optim.py of {args.baseline_optim}"
+    if args.baseline_optim:
+        old_optim = optim_at(args.baseline_optim)
+        base_net = seed_net()
+        runs[baseline] = []
 
     def torch_run(threads, r):
         torch.set_num_threads(threads)
-        return torch_epochs(model, opt, Xt, yt, args.epochs, r, torch)
+        return torch_epochs(model, opt, Xt, yt, args.epochs, r, torch, clock)
 
-    scratchnn_epochs(net, X, y, 1, 0), torch_run(default_threads, 0), torch_run(1, 0)  # warm-up
+    scratchnn_epochs(net, X, y, 1, 0, clock), [torch_run(n, 0) for n in torch_threads]  # warm-up
+    if args.baseline_optim:
+        scratchnn_epochs(base_net, X, y, 1, 0, clock, old_optim)
     for r in range(args.repeats):  # interleaved rounds of a few epochs each
-        runs["scratchnn"] += scratchnn_epochs(net, X, y, args.epochs, r)
+        mine = [("scratchnn", net, snn.optim)] + ([(baseline, base_net, old_optim)] if args.baseline_optim else [])
+        for name, n, optim in mine[::1 if r % 2 else -1]:   # alternate which goes first
+            runs[name] += scratchnn_epochs(n, X, y, args.epochs, r, clock, optim)
         with threadpool_limits(1, user_api="blas"):  # the same BLAS setting as Net.fit
-            runs["plain NumPy loop"] += numpy_reference_epochs(reference, X, y, args.epochs, r)
-        runs[f"pytorch ({default_threads} threads)"] += torch_run(default_threads, r)
-        runs["pytorch (1 thread)"] += torch_run(1, r)
+            runs["plain NumPy loop"] += numpy_reference_epochs(reference, X, y, args.epochs, r, clock)
+        for n in torch_threads:
+            runs[f"pytorch ({n} thread{'s' * (n > 1)})"] += torch_run(n, r)
     medians = {name: statistics.median(times) for name, times in runs.items()}
     print(f"torch {torch.__version__}, numpy {np.__version__}; {args.repeats} interleaved rounds of "
-          f"{args.epochs} epochs each")
+          f"{args.epochs} epochs each; {args.clock} clock")
     for name, times in runs.items():
         print(f"{name:<22} median {medians[name]:.3f} s/epoch  (min {min(times):.3f}, max {max(times):.3f})")
     ours = medians.pop("scratchnn")
+    if args.baseline_optim:
+        print(f"ratio {baseline} / scratchnn: {medians.pop(baseline) / ours:.3f}x  (above 1: faster now)")
     print(f"ratio plain NumPy loop / scratchnn: {medians.pop('plain NumPy loop') / ours:.2f}x")
     fastest = min(medians, key=medians.get)
     print(f"ratio {fastest} / scratchnn: {medians[fastest] / ours:.2f}x  (the faster PyTorch setting)")

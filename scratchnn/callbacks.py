@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+from .optim import DEFAULT_LR
 from .validation import warn
 
 
@@ -74,8 +75,8 @@ class History(Callback):
         return f"History(epochs={len(self.epoch)}, last={last}{stopped})"
 
 
-#: Learning rates that work on MNIST, suggested when a run diverges.
-GOOD_LR = {"SGD": 0.1, "Momentum": 0.05, "Adam": 1e-3}
+#: Learning rates that work on MNIST, suggested when a run diverges: the optimizers' defaults.
+GOOD_LR = {"SGD": DEFAULT_LR["sgd"], "Momentum": DEFAULT_LR["momentum"], "Adam": DEFAULT_LR["adam"]}
 
 
 class DivergenceStop(Callback):

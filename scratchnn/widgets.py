@@ -43,8 +43,8 @@ DOM hooks (stable, for browser tests and styling)
   buttons "That's wrong, it is a d" carry ``.scratchnn-correct`` and ``.scratchnn-correct-d`` (d in
   0..9; ``<button>`` elements: mouse, touch, and keyboard with Tab then Enter or Space);
   ``.scratchnn-undo`` and ``.scratchnn-reset`` are Undo and Reset. ``.scratchnn-examples`` holds one
-  ``.scratchnn-teach-state`` element with ``data-state`` (``idle``, ``learning``, ``learned`` or
-  ``error``), ``data-learned`` (fine-tuning runs finished: wait for it to change after a
+  ``.scratchnn-teach-state`` element with ``data-state`` (``idle``, ``learning``, ``learned``,
+  ``kept``: the last run's update was not kept, ``error``: it failed), ``data-learned`` (fine-tuning runs finished: wait for it to change after a
   correction), ``data-total`` (examples kept), ten ``.scratchnn-count`` cells with ``data-digit``
   and ``data-n`` (examples of that digit) and a ``.scratchnn-teach-status`` sentence.
 - ``.scratchnn-hidden``: the optional hidden-layer view (``show_hidden=True``), one
@@ -370,13 +370,22 @@ class DigitRecognizer(widgets.HBox):
 
     Teaching it (``teach=True``, the default): when it misreads your drawing, press the digit it
     really is under "That's wrong, it is a". The drawing's 28x28 is kept as an example with that
-    label and the net is fine-tuned on your examples mixed with a replay of MNIST
-    (``scratchnn.finetune.FineTuner``, which changes ``net``'s weights in place), in a worker
-    thread so the pad stays live; then the bars are redrawn for the drawing on the pad. Undo forgets your last example, Reset goes back to the
+    label and a copy of the net is fine-tuned on your examples mixed with a replay of MNIST
+    (``scratchnn.finetune.FineTuner``), in a worker thread so the pad stays live; then the bars are
+    redrawn for the drawing on the pad. Undo forgets your last example, Reset goes back to the
     model you started from, ``recognizer.save(path)`` saves the fine-tuned net (load it back with
     ``DigitRecognizer(Net.load(path))``). The same as methods: ``correct(digit)``, ``undo()``,
     ``reset()``, ``save(path)``; ``counts()`` gives your examples per digit and ``tuner`` the
-    ``FineTuner`` (made at the first correction; pass ``tuner=`` to use your own).
+    ``FineTuner`` (made at the first correction; pass ``tuner=`` to use your own, fine-tuning a
+    copy of the net: ``FineTuner(net.copy())``). A run that fails, or whose update the tuner does
+    not keep (it made the net read MNIST worse), says so in one line on the pad, which stays usable.
+
+    The pad never changes ``net``, the net you gave it: your cells can read and train it while the
+    pad is being taught. ``recognizer.net`` is the net the pad reads: ``net`` itself until the first
+    correction, then the pad's own copy. Fine-tuning trains a third copy, the tuner's, in the worker;
+    when a run is done, its weights are copied into ``recognizer.net`` in one go on the kernel's own
+    thread, between two cells or events: a cell reading ``recognizer.net`` never sees it half-trained.
+    So two pads on one net are two separate students, and the taught net is ``recognizer.net``.
     """
 
     def __init__(self, net=None, size=CANVAS_SIZE, pen_width=PEN_WIDTH, unsure_below=0.5,
@@ -386,7 +395,10 @@ class DigitRecognizer(widgets.HBox):
 
             net = load_pretrained()
         _check_net(net)
-        self.net = net
+        if tuner is not None and getattr(tuner, "net", None) is net:
+            raise ValueError("tuner must fine-tune its own copy of the net (FineTuner(net.copy())): "
+                             "the pad never changes the net you give it")
+        self.net = self._given_net = net
         self.pad = DrawingPad(size=size, pen_width=pen_width, throttle=throttle)
         self.bars = ProbabilityBars(unsure_below=unsure_below)
         self.preview = widgets.Image(format="png", value=_preview_png(np.zeros((28, 28))),
@@ -403,8 +415,8 @@ class DigitRecognizer(widgets.HBox):
         self.n_predictions = 0
         self.tuner = tuner
         self.learning = False            # True while a fine-tuning run is going on
-        self.n_learned = 0               # fine-tuning runs finished
-        self.last_learn = None           # what the last run returned ({"seconds", "steps"}) or its error
+        self.n_learned = 0               # fine-tuning runs finished, or failed
+        self.last_learn = None           # what the last run returned ({"seconds", "steps", "kept"}) or its error
         self._queued = []                # corrections, undos and resets made while learning
         middle = [widgets.HTML('<div style="font-size:12px;color:#555">what the net sees (28x28)</div>'),
                   self.preview]
@@ -500,49 +512,64 @@ class DigitRecognizer(widgets.HBox):
             return self.tuner.save(path)
         return self.net.save(path)
 
-    def _make_tuner(self):
-        from .finetune import FineTuner
-
-        return FineTuner(self.net, seed=0)
-
+    # The teaching controller. Everything here runs on the kernel's thread except ``tuner.learn()``,
+    # which runs in a worker; the worker only touches the tuner, never ``self.net``. Any exception
+    # on the way ends in ``_failed``: one line on the pad, and the pad idle again.
     def _change(self, change, learn, background=False):
         if self.learning:
             self._queued.append((change, learn))
             self._show_examples()
             return
-        if self.tuner is None:
-            self.tuner = self._make_tuner()
-        change(self.tuner)
-        if learn and self.tuner.examples:
-            self._learn(background)
-        else:
+        try:
+            if self.tuner is None:
+                self.tuner = self._make_tuner()
+            change(self.tuner)
+            if learn and self.tuner.examples:
+                self._learn(background)
+                return
             if not self.tuner.examples:
                 self.tuner.reset()               # no examples left: the net it started from
-            self.net = self.tuner.net
-            self._show_examples()
-            self._update()
+            self._show_tuned()
+        except Exception as e:  # noqa: BLE001 (shown on the pad, not lost in a log)
+            self._failed(e)
+            return
+        self._show_examples()
+        self._update()
+
+    def _make_tuner(self):
+        from .finetune import FineTuner, copy_net
+
+        return FineTuner(copy_net(self._given_net), seed=0)
+
+    def _show_tuned(self):
+        """Copy the tuner's weights into the net the pad reads (its own copy, made here the first time)."""
+        from .finetune import copy_net
+
+        if self.net is self._given_net:
+            self.net = copy_net(self._given_net)
+        for p, q in zip(self.net.params(), self.tuner.net.params()):
+            p[...] = q
 
     def _learn(self, background):
-        """Fine-tune, in a worker thread if ``background`` and the kernel's event loop runs.
-
-        While the worker trains ``tuner.net``, the pad reads with a frozen copy: a forward pass
-        from the pad in the middle of the worker's would corrupt the layers' caches.
-        """
+        """Fine-tune, in a worker thread if ``background`` and the kernel's event loop runs."""
         import asyncio
-        import copy
 
         self.learning = True
-        self.net = copy.deepcopy(self.tuner.net)
         self._show_examples()
         try:
             loop = asyncio.get_running_loop() if background else None
         except RuntimeError:
             loop = None
         if loop is None:
-            self._learned(self._run_tuner())
+            try:
+                result = self._run_tuner()
+            except BaseException as e:   # the cell was interrupted: the pad goes idle, the interrupt goes on
+                self._failed(e)
+                raise
+            self._learned(result)
             return
         future = loop.run_in_executor(None, self._run_tuner)
-        future.add_done_callback(lambda f: self._learned(f.result()))
+        future.add_done_callback(lambda f: self._learned(f.exception() or f.result()))   # on the kernel's thread
 
     def _run_tuner(self):
         """``tuner.learn()``, or the exception it raised (shown to the learner, not lost in a log)."""
@@ -557,23 +584,43 @@ class DigitRecognizer(widgets.HBox):
             return e
 
     def _learned(self, result):
-        self.learning = False
-        self.last_learn = result
+        """A run is over (on the kernel's thread): show its net, or its error; then apply what was
+        queued meanwhile, so that no correction is lost."""
+        if not isinstance(result, BaseException):
+            try:
+                self._show_tuned()
+            except Exception as e:  # noqa: BLE001
+                result = e
+        if isinstance(result, BaseException):
+            self._put_back()
+        self.learning, self.last_learn = False, result
         self.n_learned += 1
-        if isinstance(result, Exception):
-            self.tuner.reset()                   # not a half-trained net: the one it started from
-        self.net = self.tuner.net
         queued, self._queued = self._queued, []
         if queued:
-            for change, _ in queued:
-                change(self.tuner)
-            if any(learn for _, learn in queued) and self.tuner.examples:
-                self._learn(background=True)
-                return
-            if not self.tuner.examples:
-                self.tuner.reset()
+            def apply(tuner):
+                for change, _ in queued:
+                    change(tuner)
+
+            self._change(apply, learn=any(learn for _, learn in queued), background=True)
+            return
         self._show_examples()
         self._update()
+
+    def _failed(self, error):
+        """Say ``error`` in one line on the pad and go back to idle, reading the net it read before."""
+        self._put_back()
+        self.learning, self.last_learn = False, error
+        self.n_learned += 1
+        self._show_examples()
+        self._update()
+
+    def _put_back(self):
+        """After a failure: the tuner's net back to the weights the pad reads (never half-trained)."""
+        try:
+            for p, q in zip(self.tuner.net.params(), self.net.params()):
+                p[...] = q
+        except Exception:  # noqa: BLE001, S110 (no tuner yet, or one without a Net: nothing to put back)
+            pass
 
     # ------------------------------------------------------- teaching UI
     def _teach_widgets(self):
@@ -618,13 +665,17 @@ class DigitRecognizer(widgets.HBox):
         counts = self.counts()
         total = sum(counts.values())
         state = "learning" if self.learning else "learned" if self.n_learned else "idle"
+        kept = isinstance(self.last_learn, dict) and self.last_learn.get("kept")
         if self.learning:
             text = f"Learning from your {total} example{'s' * (total != 1)}&hellip;"
             if self._queued:
                 text += f" ({len(self._queued)} more waiting)"
-        elif isinstance(self.last_learn, Exception):
+        elif isinstance(self.last_learn, BaseException):
             state = "error"
-            text = f"Could not learn: {html.escape(str(self.last_learn))}"
+            text = f"Could not learn: {html.escape(_one_line(self.last_learn))}"
+        elif kept:
+            state = "kept"
+            text = f"Kept the net as it was: {html.escape(_one_line(kept))}"
         elif total and isinstance(self.last_learn, dict):
             text = f"Learned from your {total} example{'s' * (total != 1)} in {self.last_learn.get('seconds', 0):.1f} s."
         else:
@@ -642,6 +693,15 @@ class DigitRecognizer(widgets.HBox):
             f'<div class="scratchnn-teach-status" style="margin-top:4px">{text}</div></div>')
         for b in (self.undo_button, self.reset_button):
             b.disabled = self.learning
+
+
+def _one_line(what, limit=300):
+    """An exception or a message as one line of at most ``limit`` characters."""
+    text = str(what).strip()
+    if isinstance(what, BaseException) and not text:
+        text = type(what).__name__
+    line = text.splitlines()[0] if text else ""
+    return line if len(line) <= limit else line[:limit - 1] + "\u2026"
 
 
 def _check_net(net):
