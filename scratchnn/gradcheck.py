@@ -80,7 +80,7 @@ def check_gradients(net, X, y, h=1e-5):
     parameter entry costs two forward passes.
     """
     net64 = net.astype(np.float64)
-    X = net64._inputs(X)
+    X = net64.inputs(X)
     Y = net64.targets(y, len(X))
 
     def loss():
