@@ -180,19 +180,20 @@ def units(i, layer):
     return int(found)
 
 
-def check_built(layers, n, outputs):
-    """After ``build`` and a forward pass of a probe batch of ``n`` rows: every parameter exists,
-    every layer's output has its ``units`` columns, and the output layer's cache is ``(X, Z, A)``.
-
-    ``outputs`` lists what each layer returned.
+def check_built(layers, X):
+    """Run a probe batch ``X`` through the built layers, checking the rest of the contract: every
+    parameter exists, every layer's output has its ``units`` columns, and the output layer's
+    cache is ``(X, Z, A)``. A ValueError names the first layer that breaks it.
     """
-    for i, (layer, A) in enumerate(zip(layers, outputs), 1):
+    n = len(X)
+    for i, layer in enumerate(layers, 1):
         for name in layer.param_names:
             if not isinstance(getattr(layer, name, None), np.ndarray):
                 raise ValueError(f"{_name(i, layer)}: parameter {name} (from param_names) is "
                                  f"{type(getattr(layer, name, None)).__name__} after build, expected an array")
-        if getattr(A, "shape", None) != (n, layer.units):
-            raise ValueError(f"{_name(i, layer)}: forward returned shape {getattr(A, 'shape', type(A).__name__)} "
+        X = layer.forward(X)
+        if getattr(X, "shape", None) != (n, layer.units):
+            raise ValueError(f"{_name(i, layer)}: forward returned shape {getattr(X, 'shape', type(X).__name__)} "
                              f"for a batch of {n}, but its units say ({n}, {layer.units})")
     cache = getattr(layers[-1], "cache", None)
     if not (isinstance(cache, tuple) and len(cache) == 3 and getattr(cache[1], "shape", None) == (n, layers[-1].units)):
