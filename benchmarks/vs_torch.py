@@ -29,10 +29,10 @@ def seed_net(seed=0):
 class EpochTimer:
     """A fit callback recording how long each epoch took."""
 
-    def on_train_begin(self, net, params):
+    def before_fit(self, net, params):
         self.times, self.last = [], time.perf_counter()
 
-    def on_epoch_end(self, epoch, logs):
+    def after_epoch(self, epoch, logs):
         now = time.perf_counter()
         self.times.append(now - self.last)
         self.last = now

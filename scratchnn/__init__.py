@@ -13,7 +13,7 @@ from .activations import Identity, ReLU, Sigmoid, Softmax, Tanh  # noqa: E402
 from .callbacks import (Callback, CancelBatch, CancelEpoch, CancelFit, DivergenceStop, History,  # noqa: E402
                         ProgressBar, StopTraining)
 from .datasets import load_mnist  # noqa: E402
-from .layers import Dense, InLayer  # noqa: E402
+from .layers import BatchNorm, Dense, Dropout, InLayer  # noqa: E402
 from .losses import CrossEntropyLoss, MSELoss, SoftmaxCrossEntropy  # noqa: E402
 from .net import Net  # noqa: E402
 from .optim import SGD, Adam, Momentum  # noqa: E402
@@ -23,7 +23,7 @@ from .pretrained import list_pretrained, load_pretrained  # noqa: E402
 softmax, relu, sigmoid = Softmax, ReLU, Sigmoid
 
 __all__ = [
-    "Net", "InLayer", "Dense", "ReLU", "Sigmoid", "Tanh", "Softmax", "Identity",
+    "Net", "InLayer", "Dense", "BatchNorm", "Dropout", "ReLU", "Sigmoid", "Tanh", "Softmax", "Identity",
     "CrossEntropyLoss", "MSELoss", "SoftmaxCrossEntropy", "SGD", "Momentum", "Adam", "Callback", "History",
     "ProgressBar", "DivergenceStop", "StopTraining", "CancelFit", "CancelEpoch", "CancelBatch", "LivePlot", "io", "training", "load_mnist", "load_pretrained", "list_pretrained", "gradcheck", "checks",
 ]

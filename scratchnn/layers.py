@@ -1,4 +1,4 @@
-"""Layers: ``InLayer`` declares the input width, ``Dense`` does the work.
+"""Layers: ``InLayer`` declares the input width, ``Dense`` does the work; ``BatchNorm`` and ``Dropout`` help it train.
 
 A dense layer computes, for a batch ``X`` of shape ``(N, D)``::
 
@@ -141,6 +141,100 @@ class Dense:
 
     def __repr__(self):
         return f"Dense(units={self.units}, activation={type(self.activation).__name__})"
+
+
+class BatchNorm:
+    """Batch normalisation of each feature (Ioffe and Szegedy, 2015)::
+
+        X_hat = (X - mean) / sqrt(var + eps)      # per column, over the batch
+        A = gamma * X_hat + beta
+
+    In training mode ``mean`` and ``var`` are the batch's, and running averages of them are kept
+    (``running = momentum * running + (1 - momentum) * batch``); in evaluation mode the running
+    averages are used, so a prediction does not depend on the rest of its batch. The backward pass
+    is the fused one (CS231n's ``batchnorm_backward_alt``): with ``dX_hat = dA * gamma``,
+    ``dX = (dX_hat - mean(dX_hat) - X_hat * mean(dX_hat * X_hat)) / sqrt(var + eps)``, the means
+    over the batch. Its width is its input's, known when the layer joins a ``Net``.
+    """
+
+    param_names = ("gamma", "beta")
+
+    def __init__(self, momentum=0.9, eps=1e-5):
+        self.momentum = positive(momentum, "BatchNorm momentum", minimum=0.0)
+        if self.momentum >= 1:
+            raise ValueError(f"BatchNorm momentum must be in [0, 1), got {momentum!r}")
+        self.eps = positive(eps, "BatchNorm eps")
+        self.units = self.gamma = self.beta = self.dgamma = self.dbeta = None
+        self.running_mean = self.running_var = None
+        self.cache = None
+        self.training = True
+
+    def build(self, fan_in, rng, dtype=np.float32):
+        self.units = fan_in
+        self.gamma, self.beta = np.ones(fan_in, dtype), np.zeros(fan_in, dtype)
+        self.running_mean, self.running_var = np.zeros(fan_in, dtype), np.ones(fan_in, dtype)
+        return self
+
+    def forward(self, X):
+        if self.training:
+            mean, var = X.mean(axis=0), X.var(axis=0)
+            m = self.momentum
+            self.running_mean = (m * self.running_mean + (1 - m) * mean).astype(X.dtype)
+            self.running_var = (m * self.running_var + (1 - m) * var).astype(X.dtype)
+        else:
+            mean, var = self.running_mean, self.running_var
+        inv_std = 1 / np.sqrt(var + self.eps)
+        X_hat = (X - mean) * inv_std
+        self.cache = (X_hat, inv_std, self.training)
+        return self.gamma * X_hat + self.beta
+
+    def backward(self, dA):
+        X_hat, inv_std, training = self.cache
+        self.dgamma = (dA * X_hat).sum(axis=0)
+        self.dbeta = dA.sum(axis=0)
+        dX_hat = dA * self.gamma
+        if not training:  # mean and var were constants
+            return dX_hat * inv_std
+        return (dX_hat - dX_hat.mean(axis=0) - X_hat * (dX_hat * X_hat).mean(axis=0)) * inv_std
+
+    def __repr__(self):
+        return f"BatchNorm(momentum={self.momentum}, eps={self.eps})"
+
+
+class Dropout:
+    """Inverted dropout: in training mode each unit is zeroed with probability ``p`` and the others
+    are scaled by ``1 / (1 - p)``, so evaluation mode, which passes everything, needs no rescaling.
+
+    The masks come from a generator spawned from the net's ``seed`` (the same masks every run),
+    without changing the other layers' initial weights. Its width is its input's.
+    """
+
+    param_names = ()
+
+    def __init__(self, p=0.5):
+        self.p = positive(p, "Dropout p", minimum=0.0)
+        if self.p >= 1:
+            raise ValueError(f"Dropout p must be in [0, 1), the probability of dropping a unit, got {p!r}")
+        self.units = self.rng = self.mask = None
+        self.training = True
+
+    def build(self, fan_in, rng, dtype=np.float32):
+        self.units = fan_in
+        self.rng = rng.spawn(1)[0]
+        return self
+
+    def forward(self, X):
+        if not self.training or self.p == 0:
+            self.mask = None
+            return X
+        self.mask = (self.rng.random(X.shape) >= self.p).astype(X.dtype) / X.dtype.type(1 - self.p)
+        return X * self.mask
+
+    def backward(self, dA):
+        return dA if self.mask is None else dA * self.mask
+
+    def __repr__(self):
+        return f"Dropout(p={self.p})"
 
 
 def _name(i, layer):

@@ -172,3 +172,36 @@ def test_report_says_right_below_the_one_threshold(capsys):
     right, wrong = capsys.readouterr().out.splitlines()
     assert right.endswith("✓") and "below 1e-07" in right
     assert "too large" in wrong
+
+
+# ------------------------------------------------------- BatchNorm and Dropout
+def test_batchnorm_backward_matches_numerical_in_float64(rng):
+    bn = snn.BatchNorm().build(5, rng, dtype=np.float64)
+    bn.gamma[...], bn.beta[...] = rng.normal(1, 0.5, 5), rng.normal(0, 0.5, 5)
+    X, dA = rng.normal(2, 3, (6, 5)), rng.standard_normal((6, 5))
+    bn.forward(X)
+    dX = bn.backward(dA)
+    assert rel_error(dX, numerical_gradient(bn.forward, X.copy(), df=dA)) < 1e-7
+    for name in ("gamma", "beta"):
+        numeric = numerical_gradient(lambda _: bn.forward(X), getattr(bn, name), df=dA)
+        assert rel_error(getattr(bn, "d" + name), numeric) < 1e-7
+    bn.training = False                          # evaluation mode: the running statistics are constants
+    bn.forward(X)
+    assert rel_error(bn.backward(dA), numerical_gradient(bn.forward, X.copy(), df=dA)) < 1e-7
+
+
+def test_a_net_with_batchnorm_passes_the_gradient_check(rng):
+    net = snn.Net([snn.InLayer(6), snn.Dense(5, "tanh"), snn.BatchNorm(), snn.Dense(3, "softmax")],
+                  seed=0, dtype=np.float64)
+    errors = snn.gradcheck.check_gradients(net, rng.standard_normal((8, 6)), [0, 1, 2, 0, 1, 2, 0, 1])
+    assert set(errors) == {"W1", "b1", "gamma2", "beta2", "W3", "b3"}
+    assert max(errors.values()) < snn.gradcheck.RIGHT, errors
+
+
+def test_dropout_backward_uses_the_mask_of_its_forward(rng):
+    drop = snn.Dropout(0.3).build(4, rng, dtype=np.float64)
+    X, dA = rng.standard_normal((50, 4)), rng.standard_normal((50, 4))
+    A = drop.forward(X)
+    mask = drop.mask
+    assert set(np.unique(mask)) == {0.0, 1 / 0.7} and np.array_equal(A, X * mask)
+    assert rel_error(drop.backward(dA), numerical_gradient(lambda X_: X_ * mask, X.copy(), df=dA)) < 1e-7

@@ -519,3 +519,47 @@ def test_inference_batch_size_must_be_a_positive_int(call):
 def test_cross_entropy_from_logits_needs_a_softmax_output():
     with pytest.raises(ValueError, match="SoftmaxCrossEntropy needs an output layer with activation=Softmax"):
         snn.Net([snn.InLayer(4), snn.Dense(3)], cost_function=snn.SoftmaxCrossEntropy)
+
+
+# ------------------------------------------------------ train and eval modes
+def bn_dropout_net(seed=0):
+    return snn.Net([snn.InLayer(784), snn.Dense(32, "relu"), snn.BatchNorm(), snn.Dropout(0.5),
+                    snn.Dense(10, "softmax")], seed=seed)
+
+
+def test_batchnorm_and_dropout_train_and_predict_in_evaluation_mode(mnist):
+    (X, y), (X_test, y_test) = mnist
+    net = bn_dropout_net()
+    net.fit(X[:5000], y[:5000], epochs=2, seed=0)
+    assert net.training                                     # fit and predict leave the mode as they found it
+    proba = net.predict_proba(X_test[:100])
+    assert net.training and np.array_equal(proba, net.predict_proba(X_test[:100]))  # no dropout: same answer
+    assert np.allclose(net.predict_proba(X_test[7]), proba[7], atol=1e-6)          # BatchNorm: not the batch's stats
+    assert net.evaluate(X_test, y_test)["accuracy"] > 0.85
+    bn = net.dense[1]
+    Z = X_test[:100] @ net.dense[0].W + net.dense[0].b
+    expected = bn.gamma * (np.maximum(Z, 0) - bn.running_mean) / np.sqrt(bn.running_var + bn.eps) + bn.beta
+    assert np.allclose(net.activations(X_test[:100])[1], expected, atol=1e-5)
+    net.forward(X_test[:100])                               # training mode: dropout zeroes about half
+    assert 0.4 < np.mean(net.dense[2].mask == 0) < 0.6     # (and BatchNorm updates its running statistics)
+    net.eval()
+    assert not net.training and not net.dense[1].training and not net.dense[2].training
+    assert np.array_equal(net.forward(X_test[:100]), net.predict_proba(X_test[:100]))
+
+
+def test_dropout_masks_come_from_the_nets_seed_and_leave_the_other_layers_weights_alone(mnist):
+    (X, y), _ = mnist
+    a, b = bn_dropout_net(0), bn_dropout_net(0)
+    a.fit(X[:1000], y[:1000], epochs=1, seed=0)
+    b.fit(X[:1000], y[:1000], epochs=1, seed=0)
+    assert all(np.array_equal(p, q) for p, q in zip(a.params(), b.params()))
+    plain = snn.Net([snn.InLayer(784), snn.Dense(32, "relu"), snn.Dense(10, "softmax")], seed=0)
+    assert np.array_equal(bn_dropout_net(0).params()[0], plain.params()[0])
+    assert np.array_equal(bn_dropout_net(0).params()[-2], plain.params()[-2])
+
+
+@pytest.mark.parametrize("make,match", [(lambda: snn.Dropout(1.0), r"Dropout p must be in \[0, 1\)"),
+                                        (lambda: snn.BatchNorm(momentum=1.5), r"momentum must be in \[0, 1\)")])
+def test_dropout_and_batchnorm_check_their_arguments(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
