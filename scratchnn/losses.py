@@ -83,21 +83,25 @@ class SoftmaxCrossEntropy(Loss):
     with respect to the logits, ``dZ = (P - Y) / N``: the chain rule through the log and the
     softmax collapses to one subtraction (notebook 05 derives it), exact even where ``P``
     underflows to 0. ``Net`` uses it for an output ``Dense(k, activation=Softmax)`` trained with
-    ``CrossEntropyLoss``: it reads that layer's ``Z`` and starts backprop at ``dZ``.
+    ``CrossEntropyLoss``: it reads that layer's ``Z`` (and passes its output ``P``, so that the
+    softmax is not computed twice) and starts backprop at ``dZ``.
     """
 
     name = "softmax_cross_entropy"
 
-    def forward(self, Z, Y):
-        P = Softmax().forward(Z)
+    def forward(self, Z, Y, P=None):
+        """The mean loss. ``P``, if given, is ``softmax(Z)`` already computed (``Net`` passes its output)."""
+        P = Softmax().forward(Z) if P is None else P
         with np.errstate(divide="ignore", invalid="ignore"):
             loss = -float(np.vdot(Y, np.log(P))) / len(Z)
         if not math.isfinite(loss):  # a probability underflowed to 0: log-sum-exp is exact where log(P) is not
             loss = -float(np.vdot(Y, log_softmax(Z))) / len(Z)
         return loss
 
-    def backward(self, Z, Y):
-        return (Softmax().forward(Z) - Y) / len(Z)
+    def backward(self, Z, Y, P=None):
+        """``dZ = (P - Y) / N``, with ``P = softmax(Z)`` (or the ``P`` given)."""
+        P = Softmax().forward(Z) if P is None else P
+        return (P - Y) / len(Z)
 
 
 LOSSES = {cls.name: cls for cls in (MSELoss, CrossEntropyLoss, SoftmaxCrossEntropy)}

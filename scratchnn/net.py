@@ -145,7 +145,7 @@ class Net:
             if hasattr(self.fused, "backward_logits"):  # notebook 05's loss works from the probabilities P
                 dZ = self.fused.backward_logits(P, Y)
             else:                                       # the library's, from the logits Z
-                dZ = self.fused.backward(output_layer.cache[1], Y)
+                dZ = self.fused.backward(output_layer.cache[1], Y, P)
             dA = output_layer.backward_from_dZ(dZ)
         for layer in reversed(layers):
             dA = layer.backward(dA)
@@ -155,7 +155,7 @@ class Net:
         """The loss of the last forward pass: from the output layer's logits ``Z`` when ``fused`` takes them."""
         if self.fused is None or hasattr(self.fused, "backward_logits"):
             return float(self.loss.forward(P, Y))
-        return self.fused.forward(self.dense[-1].cache[1], Y)
+        return self.fused.forward(self.dense[-1].cache[1], Y, P)
 
     def loss_and_grads(self, X, y):
         """One forward + backward pass on ``(X, y)``; return the loss. Gradients land in ``grads()``."""
