@@ -3,6 +3,9 @@
 ``forward(A, Y)`` returns the mean loss over the batch; ``backward(A, Y)``
 returns ``dA = dL/dA``. ``Y`` is always a float matrix shaped like ``A`` (one-hot
 rows for classification); ``Net`` converts class indices before calling.
+``SoftmaxCrossEntropy`` is the one that takes logits ``Z`` instead of outputs: softmax and
+cross-entropy as one function, whose gradient ``dZ = (P - Y) / N`` is where ``Net`` starts
+backprop when a softmax output meets cross-entropy.
 """
 from __future__ import annotations
 
