@@ -16,7 +16,8 @@ The layer contract: what ``Net`` asks of every layer after ``InLayer``, yours in
 written here and nowhere else; ``Net(...)`` checks it (``check_layers``) and names the layer that
 breaks it.
 
-- ``units``: the width of the layer's output, an int.
+- ``units``: the width of the layer's output, an int (set by ``build`` when it is the input's
+  width, as for ``BatchNorm`` and ``Dropout``).
 - ``param_names``: the names of its parameter arrays, ``("W", "b")``; ``()`` for a layer without any.
 - ``build(fan_in, rng, dtype)`` (optional): creates the parameters once the input width is known.
 - ``forward(X) -> A``, keeping what ``backward`` needs in ``self.cache`` (CS231n's cache pattern).
