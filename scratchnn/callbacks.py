@@ -109,7 +109,7 @@ class History(Callback):
     def before_fit(self, net, params):
         self.params = dict(params)
 
-    def after_batch(self, epoch, batch, logs):
+    def before_step(self, epoch, batch, logs):  # first in fit's list: it records a loss that stops training too
         self.step_loss.append(logs["loss"])
 
     def after_epoch(self, epoch, logs):
