@@ -47,10 +47,10 @@ class EpochTimer:
     def __init__(self, clock):
         self.clock = clock
 
-    def on_train_begin(self, net, params):
+    def before_fit(self, net, params):
         self.times, self.last = [], self.clock()
 
-    def on_epoch_end(self, epoch, logs):
+    def after_epoch(self, epoch, logs):
         now = self.clock()
         self.times.append(now - self.last)
         self.last = now

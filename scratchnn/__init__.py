@@ -10,10 +10,11 @@ __version__ = "0.1.0"
 
 from . import checks, gradcheck, io, training  # noqa: E402
 from .activations import Identity, ReLU, Sigmoid, Softmax, Tanh  # noqa: E402
-from .callbacks import Callback, DivergenceStop, History, ProgressBar, StopTraining  # noqa: E402
+from .callbacks import (Callback, CancelBatch, CancelEpoch, CancelFit, DivergenceStop, History,  # noqa: E402
+                        ProgressBar, StopTraining)
 from .datasets import load_mnist  # noqa: E402
-from .layers import Dense, InLayer  # noqa: E402
-from .losses import CrossEntropyLoss, MSELoss  # noqa: E402
+from .layers import BatchNorm, Dense, Dropout, InLayer  # noqa: E402
+from .losses import CrossEntropyLoss, MSELoss, SoftmaxCrossEntropy  # noqa: E402
 from .net import Net  # noqa: E402
 from .optim import SGD, Adam, Momentum  # noqa: E402
 from .pretrained import list_pretrained, load_pretrained  # noqa: E402
@@ -22,9 +23,9 @@ from .pretrained import list_pretrained, load_pretrained  # noqa: E402
 softmax, relu, sigmoid = Softmax, ReLU, Sigmoid
 
 __all__ = [
-    "Net", "InLayer", "Dense", "ReLU", "Sigmoid", "Tanh", "Softmax", "Identity",
-    "CrossEntropyLoss", "MSELoss", "SGD", "Momentum", "Adam", "Callback", "History",
-    "ProgressBar", "DivergenceStop", "StopTraining", "LivePlot", "io", "training", "load_mnist", "load_pretrained", "list_pretrained", "gradcheck", "checks",
+    "Net", "InLayer", "Dense", "BatchNorm", "Dropout", "ReLU", "Sigmoid", "Tanh", "Softmax", "Identity",
+    "CrossEntropyLoss", "MSELoss", "SoftmaxCrossEntropy", "SGD", "Momentum", "Adam", "Callback", "History",
+    "ProgressBar", "DivergenceStop", "StopTraining", "CancelFit", "CancelEpoch", "CancelBatch", "LivePlot", "io", "training", "load_mnist", "load_pretrained", "list_pretrained", "gradcheck", "checks",
 ]
 
 _LAZY = {"LivePlot": ("plotting", "LivePlot"), "plotting": ("plotting", None),

@@ -14,9 +14,14 @@ from .validation import resolve
 
 
 class Activation:
-    """Base class. Subclasses set ``name`` and implement forward/backward."""
+    """Base class. Subclasses set ``name`` and implement forward/backward.
+
+    ``init`` names the rule ``Dense`` uses for the initial weights of a layer with this activation
+    (see ``scratchnn.layers``): Glorot's keeps the variance of saturating and linear units.
+    """
 
     name = "activation"
+    init = "glorot"
 
     def forward(self, Z):
         raise NotImplementedError
@@ -50,9 +55,14 @@ class Identity(Activation):
 
 
 class ReLU(Activation):
-    """``A = max(0, Z)``. Its gradient is a mask: 1 where ``Z > 0``, else 0."""
+    """``A = max(0, Z)``. Its gradient is a mask: 1 where ``Z > 0``, else 0.
+
+    ``init = "he"``: a ReLU zeroes half of its inputs, so He's rule doubles the variance of the
+    weights (2 / fan_in) to keep the activations' scale through many layers.
+    """
 
     name = "relu"
+    init = "he"
 
     def forward(self, Z):
         return np.maximum(Z, 0)
@@ -94,15 +104,11 @@ class Softmax(Activation):
     in the ratio) but keeps ``exp`` from overflowing. The backward pass is the
     Jacobian-vector product ``dZ = A * (dA - sum(dA * A))``.
 
-    Followed by cross-entropy, the two are differentiated as one: the loss's
-    ``backward_logits`` returns ``dL/dZ = (P - Y) / N`` directly, and ``Net`` sets
-    ``after_cross_entropy`` so that this softmax passes that gradient on unchanged.
+    Followed by cross-entropy, the two are differentiated as one, from the logits:
+    ``losses.SoftmaxCrossEntropy``, where ``Net`` starts backprop at ``dZ = (P - Y) / N``.
     """
 
     name = "softmax"
-
-    def __init__(self):
-        self.after_cross_entropy = False
 
     def forward(self, Z):
         E = np.exp(Z - Z.max(axis=1, keepdims=True))
@@ -110,8 +116,6 @@ class Softmax(Activation):
         return E
 
     def backward(self, dA, Z, A):
-        if self.after_cross_entropy:  # dA is already dL/dZ (see the class docstring)
-            return dA
         return A * (dA - (dA * A).sum(axis=1, keepdims=True))
 
 

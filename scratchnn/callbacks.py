@@ -1,47 +1,95 @@
-"""Training callbacks: objects ``Net.fit`` tells about its progress.
+"""Training callbacks: objects ``Net.fit`` tells about its progress, through events in pairs.
 
-A callback is any object with some of these methods (the rest are skipped)::
+A callback is any object with some of these methods (the rest are skipped). Each ``before_``
+and ``after_`` pair surrounds the thing it names, as in fastai's miniai learner::
 
-    on_train_begin(net, params)        params: epochs, steps_per_epoch, batch_size, optimizer, samples
-    on_epoch_begin(epoch)
-    on_step_end(epoch, step, logs)     logs: {"loss", "accuracy", "lr"} for this batch, before the update
-    on_epoch_end(epoch, logs)          logs: epoch means, plus val_loss/val_accuracy
-    on_train_end(history)
+    before_fit(net, params)            params: epochs, steps_per_epoch, batch_size, optimizer, samples
+      before_epoch(epoch)
+        before_batch(epoch, batch)
+          (forward, loss, backward: the gradients are ready)
+          before_step(epoch, batch, logs)   logs: {"loss", "accuracy", "lr"} of this batch
+          (the optimizer's step: the weights move)
+          after_step(epoch, batch, logs)
+        after_batch(epoch, batch, logs)
+      after_epoch(epoch, logs)         logs: epoch means, plus val_loss/val_accuracy
+    after_fit(history)                 always, even when training stopped or failed
 
-Epochs and steps count from 1. ``Callback`` is a convenient base class. Raising ``StopTraining``
-from a callback ends training; its reason lands in ``history.stopped``.
+Epochs and batches count from 1; there is one step per batch. A callback cancels part of the run
+by raising a named exception: ``CancelBatch`` skips the rest of this batch (raised before the
+step, the step too), ``CancelEpoch`` the rest of this epoch, ``CancelFit`` the rest of training
+(``StopTraining`` is the same class, its older name); a reason given to it lands in
+``history.stopped``. ``Callback`` is a convenient base class.
 """
 from __future__ import annotations
 
+import inspect
 import math
 
-from .optim import DEFAULT_LR
+from .optim import Optimizer
 from .validation import warn
 
 
-class StopTraining(Exception):
-    """Raised by a callback to end ``fit`` early; ``reason`` is one sentence saying why."""
+class CancelFit(Exception):
+    """Raised by a callback to end ``fit`` early; ``reason`` is one sentence saying why (``history.stopped``)."""
 
-    def __init__(self, reason):
+    def __init__(self, reason="a callback cancelled training"):
         super().__init__(reason)
         self.reason = reason
 
 
+#: The older name of ``CancelFit``.
+StopTraining = CancelFit
+
+
+class CancelEpoch(Exception):
+    """Raised by a callback to skip the rest of this epoch (its ``after_epoch`` too); training goes on."""
+
+
+class CancelBatch(Exception):
+    """Raised by a callback to skip the rest of this batch (its step, if not taken yet, and ``after_batch``)."""
+
+
+#: Names of events that ``fit`` no longer sends, and what replaced them.
+RENAMED = {"on_train_begin": "before_fit", "on_epoch_begin": "before_epoch",
+           "on_step_end": "before_step (before the optimizer's update) or after_step (after it)",
+           "on_epoch_end": "after_epoch", "on_train_end": "after_fit"}
+
+
 class Callback:
-    def on_train_begin(self, net, params):
+    """A callback that does nothing: subclass it and write the events you need."""
+
+    def before_fit(self, net, params):
         pass
 
-    def on_epoch_begin(self, epoch):
+    def before_epoch(self, epoch):
         pass
 
-    def on_step_end(self, epoch, step, logs):
+    def before_batch(self, epoch, batch):
         pass
 
-    def on_epoch_end(self, epoch, logs):
+    def before_step(self, epoch, batch, logs):
         pass
 
-    def on_train_end(self, history):
+    def after_step(self, epoch, batch, logs):
         pass
+
+    def after_batch(self, epoch, batch, logs):
+        pass
+
+    def after_epoch(self, epoch, logs):
+        pass
+
+    def after_fit(self, history):
+        pass
+
+
+def check_callbacks(callbacks):
+    """A ValueError for a callback that defines an event under a name ``fit`` no longer sends."""
+    for cb in callbacks:
+        for old, new in RENAMED.items():
+            if callable(getattr(cb, old, None)):
+                raise ValueError(f"callback {type(cb).__name__} defines {old}, which fit no longer calls: "
+                                 f"rename it {new} (see scratchnn.callbacks)")
 
 
 class History(Callback):
@@ -58,13 +106,13 @@ class History(Callback):
         self.params: dict = {}
         self.stopped: str | None = None
 
-    def on_train_begin(self, net, params):
+    def before_fit(self, net, params):
         self.params = dict(params)
 
-    def on_step_end(self, epoch, step, logs):
+    def before_step(self, epoch, batch, logs):  # first in fit's list: it records a loss that stops training too
         self.step_loss.append(logs["loss"])
 
-    def on_epoch_end(self, epoch, logs):
+    def after_epoch(self, epoch, logs):
         self.epoch.append(epoch)
         for key, value in logs.items():
             self.history.setdefault(key, []).append(value)
@@ -73,10 +121,6 @@ class History(Callback):
         last = {k: round(v[-1], 4) for k, v in self.history.items() if v}
         stopped = f", stopped={self.stopped!r}" if self.stopped else ""
         return f"History(epochs={len(self.epoch)}, last={last}{stopped})"
-
-
-#: Learning rates that work on MNIST, suggested when a run diverges: the optimizers' defaults.
-GOOD_LR = {"SGD": DEFAULT_LR["sgd"], "Momentum": DEFAULT_LR["momentum"], "Adam": DEFAULT_LR["adam"]}
 
 
 class DivergenceStop(Callback):
@@ -90,13 +134,14 @@ class DivergenceStop(Callback):
     def __init__(self, factor=10.0):
         self.factor = factor
 
-    def on_train_begin(self, net, params):
+    def before_fit(self, net, params):
         self.net, self.optimizer, self.first, self.saved = net, params.get("optimizer"), None, None
+        self.reason = None
 
-    def on_epoch_begin(self, epoch):
+    def before_epoch(self, epoch):
         self.saved = [p.copy() for p in self.net.params()]
 
-    def on_step_end(self, epoch, step, logs):
+    def before_step(self, epoch, batch, logs):
         loss = logs["loss"]
         if self.first is None and math.isfinite(loss):
             self.first = loss
@@ -107,14 +152,15 @@ class DivergenceStop(Callback):
         for p, saved in zip(self.net.params(), self.saved or []):
             p[...] = saved
         what = f"became {loss}" if not math.isfinite(loss) else f"grew from {self.first:.3g} to {loss:.3g}"
-        reason = (f"loss {what} at epoch {epoch}, step {step}: {self._advice()} "
+        reason = (f"loss {what} at epoch {epoch}, step {batch}: {self._advice()} "
                   f"Training stopped; the weights from the start of epoch {epoch} are restored.")
-        raise StopTraining(reason)
+        self.reason = reason
+        raise CancelFit(reason)
 
     def _advice(self):
         opt = self.optimizer
         name, lr = type(opt).__name__, getattr(opt, "lr", None)
-        good = GOOD_LR.get(name)
+        good = suggested_lr(opt)
         if not isinstance(lr, (int, float)):
             return "the learning rate is probably too large; try one 10 times smaller."
         if good is not None and lr > good:
@@ -122,9 +168,9 @@ class DivergenceStop(Callback):
         return (f"the learning rate {lr:g} may be too large for this net; try {lr / 10:g}, "
                 "and check that the inputs are scaled (MNIST pixels: X / 255).")
 
-    def on_train_end(self, history):
-        if history.stopped:
-            warn(history.stopped, RuntimeWarning)
+    def after_fit(self, history):
+        if self.reason:
+            warn(self.reason, RuntimeWarning)
 
 
 class ProgressBar(Callback):
@@ -134,22 +180,31 @@ class ProgressBar(Callback):
         self.tqdm_kwargs = tqdm_kwargs
         self.bar = None
 
-    def on_train_begin(self, net, params):
+    def before_fit(self, net, params):
         from tqdm.auto import tqdm
 
         kwargs = {"unit": "batch", "dynamic_ncols": True, **self.tqdm_kwargs}
         self.bar = tqdm(total=params["epochs"] * params["steps_per_epoch"], **kwargs)
 
-    def on_step_end(self, epoch, step, logs):
+    def after_batch(self, epoch, batch, logs):
         self.bar.update(1)
-        if step % 50 == 0:
+        if batch % 50 == 0:
             self.bar.set_postfix(epoch=epoch, loss=f"{logs['loss']:.4f}", refresh=False)
 
-    def on_epoch_end(self, epoch, logs):
+    def after_epoch(self, epoch, logs):
         self.bar.set_postfix({"epoch": epoch, **{k: f"{v:.4f}" for k, v in logs.items() if k != "lr"}})
 
-    def on_train_end(self, history):
+    def after_fit(self, history):
         self.bar.close()
+
+
+def suggested_lr(optimizer):
+    """The learning rate to suggest when a run diverges: the default of the library optimizer's constructor
+    (each default is a rate that works on MNIST), else None."""
+    if not isinstance(optimizer, Optimizer):
+        return None
+    default = inspect.signature(type(optimizer)).parameters.get("lr")
+    return default.default if default is not None and isinstance(default.default, (int, float)) else None
 
 
 def call(callbacks, event, *args):

@@ -77,10 +77,11 @@ def check_gradients(net, X, y, h=1e-5):
 
     Each error is ``array_rel_error`` of one parameter's gradient: below ``RIGHT`` (1e-7) is
     right. Works on a float64 copy, so ``net`` itself is untouched. Use a few examples: each
-    parameter entry costs two forward passes.
+    parameter entry costs two forward passes. The copy runs in ``net``'s mode: a net with
+    ``Dropout`` is checked after ``net.eval()`` (a new mask each pass is not one function).
     """
     net64 = net.astype(np.float64)
-    X = net64._inputs(X)
+    X = net64.inputs(X)
     Y = net64.targets(y, len(X))
 
     def loss():

@@ -3,6 +3,9 @@
 ``forward(A, Y)`` returns the mean loss over the batch; ``backward(A, Y)``
 returns ``dA = dL/dA``. ``Y`` is always a float matrix shaped like ``A`` (one-hot
 rows for classification); ``Net`` converts class indices before calling.
+``SoftmaxCrossEntropy`` is the one that takes logits ``Z`` instead of outputs: softmax and
+cross-entropy as one function, whose gradient ``dZ = (P - Y) / N`` is where ``Net`` starts
+backprop when a softmax output meets cross-entropy.
 """
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import math
 
 import numpy as np
 
+from .activations import Softmax
 from .validation import resolve
 
 
@@ -47,9 +51,8 @@ class MSELoss(Loss):
 class CrossEntropyLoss(Loss):
     """Cross-entropy ``L = -(1/N) sum_i sum_k Y_ik log P_ik`` for probabilities ``P``.
 
-    After a softmax layer, ``Net`` uses ``backward_logits`` instead of ``backward``: the fused
-    gradient ``(P - Y) / N`` with respect to the softmax's input ``Z``, which is what the chain
-    rule through softmax and log collapses to (and it stays exact where ``P`` underflows to 0).
+    After a softmax output layer, ``Net`` computes this same loss from the layer's logits with
+    ``SoftmaxCrossEntropy``, and starts backprop at its fused gradient ``(P - Y) / N``.
     """
 
     name = "cross_entropy"
@@ -69,23 +72,42 @@ class CrossEntropyLoss(Loss):
         inside = (A > self.eps) & (A <= 1.0)
         return np.where(inside, -Y / np.clip(A, self.eps, 1.0), 0) / len(A)
 
-    @staticmethod
-    def log_softmax(Z):
-        """``log(softmax(Z))`` without overflow: ``Z - max - log(sum(exp(Z - max)))``."""
-        Z = Z - Z.max(axis=1, keepdims=True)
-        return Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
 
-    def forward_logits(self, Z, Y):
-        """The loss from the logits ``Z`` by log-sum-exp: finite for any logits."""
-        return float(-np.sum(Y * self.log_softmax(Z)) / len(Z))
-
-    @staticmethod
-    def backward_logits(P, Y):
-        """The fused softmax + cross-entropy gradient ``dZ = (P - Y) / N``."""
-        return (P - Y) / len(P)
+def log_softmax(Z):
+    """``log(softmax(Z))`` without overflow: ``Z - max - log(sum(exp(Z - max)))``."""
+    Z = Z - Z.max(axis=1, keepdims=True)
+    return Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
 
 
-LOSSES = {cls.name: cls for cls in (MSELoss, CrossEntropyLoss)}
+class SoftmaxCrossEntropy(Loss):
+    """Softmax and cross-entropy as one function of the logits ``Z``, like CS231n's ``softmax_loss``.
+
+    ``forward(Z, Y)`` is the cross-entropy of ``P = softmax(Z)``; ``backward(Z, Y)`` its gradient
+    with respect to the logits, ``dZ = (P - Y) / N``: the chain rule through the log and the
+    softmax collapses to one subtraction (notebook 05 derives it), exact even where ``P``
+    underflows to 0. ``Net`` uses it for an output ``Dense(k, activation=Softmax)`` trained with
+    ``CrossEntropyLoss``: it reads that layer's ``Z`` (and passes its output ``P``, so that the
+    softmax is not computed twice) and starts backprop at ``dZ``.
+    """
+
+    name = "softmax_cross_entropy"
+
+    def forward(self, Z, Y, P=None):
+        """The mean loss. ``P``, if given, is ``softmax(Z)`` already computed (``Net`` passes its output)."""
+        P = Softmax().forward(Z) if P is None else P
+        with np.errstate(divide="ignore", invalid="ignore"):
+            loss = -float(np.vdot(Y, np.log(P))) / len(Z)
+        if not math.isfinite(loss):  # a probability underflowed to 0: log-sum-exp is exact where log(P) is not
+            loss = -float(np.vdot(Y, log_softmax(Z))) / len(Z)
+        return loss
+
+    def backward(self, Z, Y, P=None):
+        """``dZ = (P - Y) / N``, with ``P = softmax(Z)`` (or the ``P`` given)."""
+        P = Softmax().forward(Z) if P is None else P
+        return (P - Y) / len(Z)
+
+
+LOSSES = {cls.name: cls for cls in (MSELoss, CrossEntropyLoss, SoftmaxCrossEntropy)}
 _ALIASES = {
     "crossentropy": "cross_entropy", "crossentropyloss": "cross_entropy",
     "categorical_crossentropy": "cross_entropy", "ce": "cross_entropy",
@@ -96,8 +118,8 @@ _ALIASES = {
 def get_loss(loss) -> Loss:
     """Turn a class (``CrossEntropyLoss``), an instance or a name (``"cross_entropy"``) into an instance.
 
-    Your own loss works too: any object with ``forward(P, Y)`` and ``backward(P, Y)`` (or, after a
-    softmax, ``backward_logits(P, Y)`` for the fused gradient).
+    Your own loss works too: any object with ``forward(P, Y)`` and ``backward(P, Y)``, or, after a
+    softmax, ``forward(P, Y)`` and ``backward_logits(P, Y)``, the fused gradient ``dZ`` (notebook 05's).
     """
     if all(callable(getattr(loss, m, None)) for m in ("forward", "backward_logits")):
         return loss() if isinstance(loss, type) else loss  # a fused softmax-cross-entropy needs no backward

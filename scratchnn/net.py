@@ -1,14 +1,17 @@
 """``Net``: a stack of layers and a loss. The model only; ``training.fit`` trains it, ``io`` saves it."""
 from __future__ import annotations
 
+import contextlib
 import copy
 
 import numpy as np
 
 from . import io, training, validation
 from .activations import Softmax
-from .losses import CrossEntropyLoss, MSELoss, get_loss
+from .layers import check_built, check_layers, units
+from .losses import CrossEntropyLoss, MSELoss, SoftmaxCrossEntropy, get_loss
 from .optim import SGD
+from .validation import positive
 
 
 class Net:
@@ -26,7 +29,10 @@ class Net:
     """
 
     def __init__(self, layers, cost_function=CrossEntropyLoss, seed=None, dtype=np.float32):
-        self.layers = validation.layer_list(layers)
+        # The net's own copies: building and training never touch the objects you passed, and one
+        # list of layers can make several nets that share nothing (a layer in two nets would
+        # share its weights).
+        self.layers = copy.deepcopy(check_layers(layers))
         self.dtype = validation.float_dtype(dtype)
         self.seed = validation.seed(seed)
         self.loss = get_loss(cost_function)
@@ -37,15 +43,37 @@ class Net:
                 layer.build(width, rng, self.dtype)
             if hasattr(layer, "need_dX"):
                 layer.need_dX = i > 0  # the first layer's input is the data: its gradient is never needed
-            width = getattr(layer, "units", width)
+            width = units(i + 1, layer)
         #: ``(layer number, layer, parameter name)`` for every parameter, in ``params()`` order.
-        self._named = [(i, layer, name) for i, layer in enumerate(self.dense, 1)
-                       for name in getattr(layer, "param_names", ())]
-        out = getattr(self.layers[-1], "activation", None)
-        # Softmax then cross-entropy: backprop starts at dZ = (P - Y) / N (see Softmax's docstring).
-        self.fused = isinstance(out, Softmax) and callable(getattr(self.loss, "backward_logits", None))
-        if isinstance(out, Softmax):
-            out.after_cross_entropy = self.fused
+        self._named = [(i, layer, name) for i, layer in enumerate(self.dense, 1) for name in layer.param_names]
+        self.fused = self._softmax_cross_entropy()
+        self.training = True
+        with self.mode(training=False):  # two rows of zeros through every layer, to check the contract
+            check_built(self.dense, np.zeros((2, self.n_inputs), self.dtype))
+
+    def _softmax_cross_entropy(self):
+        """The loss that starts backprop at the output layer's ``dZ``, when softmax meets cross-entropy; else None.
+
+        Returns ``SoftmaxCrossEntropy()`` (from the logits) for the library's cross-entropy, or your
+        loss itself when it has notebook 05's ``backward_logits(P, Y)``.
+        """
+        out = self.dense[-1]
+        if not isinstance(getattr(out, "activation", None), Softmax):
+            if isinstance(self.loss, SoftmaxCrossEntropy):
+                raise ValueError("SoftmaxCrossEntropy needs an output layer with activation=Softmax, whose logits "
+                                 f"it reads; got {out!r}")
+            return None
+        if isinstance(self.loss, (CrossEntropyLoss, SoftmaxCrossEntropy)):
+            fused = SoftmaxCrossEntropy()
+        elif callable(getattr(self.loss, "backward_logits", None)):
+            fused = self.loss
+        else:
+            return None
+        if not callable(getattr(out, "backward_from_dZ", None)):
+            raise ValueError(f"layer {len(self.dense)} ({type(out).__name__}) ends in a softmax trained with "
+                             "cross-entropy, so backprop starts at its dZ: it needs backward_from_dZ(dZ) -> dX "
+                             "(subclass snn.Dense, which has it)")
+        return fused
 
     # ----------------------------------------------------------------- shape
     @property
@@ -59,11 +87,11 @@ class Net:
 
     @property
     def n_outputs(self):
-        return next(layer.units for layer in reversed(self.layers) if hasattr(layer, "units"))
+        return self.layers[-1].units
 
     def architecture(self):
         """The layer widths, e.g. ``[784, 20, 15, 15, 10]``."""
-        return [layer.units for layer in self.layers if hasattr(layer, "units")]
+        return [layer.units for layer in self.layers]
 
     def param_names(self):
         """``["W1", "b1", "W2", ...]``: each parameter's name and its layer's number."""
@@ -107,64 +135,113 @@ class Net:
             Y = self.targets(Y, len(P), name="Y")
         for _, layer, name in self._named:
             setattr(layer, "d" + name, None)  # so that a gradient backward forgets is caught, not stale
-        loss = float(self.loss.forward(P, Y))
-        dA = self.loss.backward_logits(P, Y) if self.fused else self.loss.backward(P, Y)
-        for layer in reversed(self.dense):
+        loss, layers = self._loss(P, Y), self.dense
+        if self.fused is None:
+            dA = self.loss.backward(P, Y)
+        else:
+            # Softmax then cross-entropy, differentiated as one: backprop starts at the output
+            # layer's dZ = (P - Y) / N, past its softmax (losses.SoftmaxCrossEntropy, notebook 05).
+            output_layer, layers = layers[-1], layers[:-1]
+            if hasattr(self.fused, "backward_logits"):  # notebook 05's loss works from the probabilities P
+                dZ = self.fused.backward_logits(P, Y)
+            else:                                       # the library's, from the logits Z
+                dZ = self.fused.backward(output_layer.cache[1], Y, P)
+            dA = output_layer.backward_from_dZ(dZ)
+        for layer in reversed(layers):
             dA = layer.backward(dA)
         return loss
 
+    def _loss(self, P, Y):
+        """The loss of the last forward pass: from the output layer's logits ``Z`` when ``fused`` takes them."""
+        if self.fused is None or hasattr(self.fused, "backward_logits"):
+            return float(self.loss.forward(P, Y))
+        return self.fused.forward(self.dense[-1].cache[1], Y, P)
+
     def loss_and_grads(self, X, y):
         """One forward + backward pass on ``(X, y)``; return the loss. Gradients land in ``grads()``."""
-        X = self._inputs(X)
+        X = self.inputs(X)
         self.forward(X)
         return self.backward(self.targets(y, len(X)))
+
+    # -------------------------------------------------------------- modes
+    def train(self):
+        """Training mode (the default): layers such as ``Dropout`` and ``BatchNorm`` behave as while learning."""
+        return self._set_mode(True)
+
+    def eval(self):
+        """Evaluation mode: ``Dropout`` passes everything, ``BatchNorm`` uses its running statistics."""
+        return self._set_mode(False)
+
+    def _set_mode(self, training):
+        self.training = training
+        for layer in self.dense:
+            if hasattr(layer, "training"):
+                layer.training = training
+        return self
+
+    @contextlib.contextmanager
+    def mode(self, training):
+        """``with net.mode(training=False):`` runs a block in that mode, then restores the one before."""
+        before = self.training
+        self._set_mode(training)
+        try:
+            yield self
+        finally:
+            self._set_mode(before)
 
     # -------------------------------------------------------------- inference
     def predict_proba(self, X, batch_size=8192):
         """Outputs of the last layer (class probabilities after a softmax), shape ``(n, n_outputs)``.
 
-        Accepts one example ``(n_inputs,)`` or a batch ``(n, n_inputs)``.
+        Accepts one example ``(n_inputs,)`` or a batch ``(n, n_inputs)``. Runs in evaluation mode.
         """
-        X = self._inputs(X, allow_1d=True)
-        return np.concatenate([self.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
+        X = self.inputs(X, allow_1d=True)
+        batch_size = positive(batch_size, "batch_size", integer=True)
+        with self.mode(training=False):
+            return np.concatenate([self.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
 
     def predict(self, X):
         """Predicted class for each row of ``X``, shape ``(n,)``."""
         return self.predict_proba(X).argmax(axis=1)
 
     def activations(self, X):
-        """Every layer's output for ``X``: ``[A1, A2, ..., A_L]`` (the hidden layers, then the output)."""
-        A, out = self._inputs(X, allow_1d=True), []
-        for layer in self.dense:
-            A = layer.forward(A)
-            out.append(A)
+        """Every layer's output for ``X`` in evaluation mode: ``[A1, A2, ..., A_L]``."""
+        A, out = self.inputs(X, allow_1d=True), []
+        with self.mode(training=False):
+            for layer in self.dense:
+                A = layer.forward(A)
+                out.append(A)
         return out
 
     def logits(self, X):
-        """The output layer's ``Z = X @ W + b`` for ``X``, before its activation."""
-        self.forward(self._inputs(X, allow_1d=True))
-        return self.layers[-1].cache.Z  # a layer of your own: give it a cache with a Z to read
+        """The output layer's ``Z = X @ W + b`` for ``X``, before its activation (the ``Z`` of its cache)."""
+        with self.mode(training=False):
+            self.forward(self.inputs(X, allow_1d=True))
+        return self.dense[-1].cache[1]  # the contract of scratchnn.layers: the output layer's cache is (X, Z, A)
 
     def evaluate(self, X, y, batch_size=8192):
-        """``{"loss": mean loss, "accuracy": fraction correct}`` on ``(X, y)``."""
-        X = self._inputs(X)
-        return self._evaluate(X, self.targets(y, len(X)), batch_size)
+        """``{"loss": mean loss, "accuracy": fraction correct}`` on ``(X, y)``, in evaluation mode.
 
-    def _evaluate(self, X, Y, batch_size=8192):
-        """``evaluate`` on arrays already checked (``fit`` checks its validation data once)."""
+        ``y`` may be labels or one-hot rows (as ``fit`` passes its validation data).
+        """
+        X = self.inputs(X)
+        Y = self.targets(y, len(X))
+        batch_size = positive(batch_size, "batch_size", integer=True)
         loss_sum, correct = 0.0, 0
-        for i in range(0, len(X), batch_size):
-            Xb, Yb = X[i:i + batch_size], Y[i:i + batch_size]
-            P = self.forward(Xb)
-            loss_sum += float(self.loss.forward(P, Yb)) * len(Xb)
-            correct += int(np.count_nonzero(P.argmax(1) == Yb.argmax(1)))
+        with self.mode(training=False):
+            for i in range(0, len(X), batch_size):
+                Xb, Yb = X[i:i + batch_size], Y[i:i + batch_size]
+                P = self.forward(Xb)
+                loss_sum += self._loss(P, Yb) * len(Xb)
+                correct += int(np.count_nonzero(P.argmax(1) == Yb.argmax(1)))
         result = {"loss": loss_sum / len(X)}
         if self.n_outputs > 1:  # with one output there are no classes to count
             result["accuracy"] = correct / len(X)
         return result
 
     # ------------------------------------------------------------- validation
-    def _inputs(self, X, name="X", allow_1d=False, warn_scale=False):
+    def inputs(self, X, name="X", allow_1d=False, warn_scale=False):
+        """``X`` as the checked array the layers take, ``(n, n_inputs)`` of the net's dtype (``validation.inputs``)."""
         return validation.inputs(X, self.n_inputs, self.dtype, name, allow_1d, warn_scale)
 
     def targets(self, y, n, name="y"):

@@ -31,24 +31,25 @@ class LivePlot(Callback):
         self.fig = self.handle = None
         self.cost = 0.0
 
-    def on_train_begin(self, net, params):
+    def before_fit(self, net, params):
         import matplotlib.pyplot as plt
         from IPython.display import display
 
         self.steps_per_epoch = params["steps_per_epoch"]
         self.epochs = params["epochs"]
-        self.loss_name = {"cross_entropy": "cross-entropy loss", "mse": "mean squared error"}.get(getattr(net.loss, "name", None), "loss")
+        self.loss_name = {"cross_entropy": "cross-entropy loss", "softmax_cross_entropy": "cross-entropy loss",
+                          "mse": "mean squared error"}.get(getattr(net.loss, "name", None), "loss")
         self.step_loss, self.epoch_logs = [], []
         self.fig, (self.ax_loss, self.ax_acc) = plt.subplots(1, 2, figsize=self.figsize, dpi=self.dpi)
         self._draw()
         self.handle = display(self.fig, display_id=True)
         self.last = time.monotonic()
 
-    def on_step_end(self, epoch, step, logs):
+    def after_batch(self, epoch, batch, logs):
         self.step_loss.append(logs["loss"])
         self._maybe_refresh()
 
-    def on_epoch_end(self, epoch, logs):
+    def after_epoch(self, epoch, logs):
         self.epoch_logs.append(logs)
         self._maybe_refresh()
 
@@ -56,7 +57,7 @@ class LivePlot(Callback):
         if time.monotonic() - self.last >= max(self.every, 4 * self.cost):
             self._refresh()
 
-    def on_train_end(self, history):
+    def after_fit(self, history):
         import matplotlib.pyplot as plt
 
         if self.fig is not None:

@@ -67,24 +67,6 @@ def resolve(value, base, registry, what, aliases=None, duck=()):
                      f"{next(iter(registry))!r}{methods}, got {value!r} of type {type(value).__name__}")
 
 
-def layer_list(layers):
-    """``Net``'s layers as a list: an ``InLayer``, then objects with ``forward`` and ``backward``."""
-    from .layers import InLayer
-
-    if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__"):
-        raise ValueError(f"Net needs a list of layers, starting with InLayer(units=...), got {layers!r}")
-    layers = list(layers)
-    if not layers or not isinstance(layers[0], InLayer):
-        raise ValueError("the first layer must be InLayer(units=...) declaring the input width, "
-                         f"got {layers[0] if layers else 'no layers'!r}")
-    bad = [layer for layer in layers[1:]
-           if not (callable(getattr(layer, "forward", None)) and callable(getattr(layer, "backward", None)))]
-    if len(layers) < 2 or bad:
-        raise ValueError("after InLayer every layer needs forward(X) and backward(dA), such as Dense(units=...); "
-                         f"got {bad or 'none'!r}")
-    return layers
-
-
 def float_dtype(dtype):
     """``np.float32`` or ``np.float64`` as a NumPy dtype, else a ValueError."""
     try:

@@ -1,68 +1,38 @@
 """A learner's own parts plug into Net through the same contract as the library's (issue 8).
 
-Each part below is written from the notebooks' formulas, knowing nothing of the library's insides:
-a dense layer (notebook 04), an activation, a softmax-cross-entropy loss (05), an optimizer (06).
+The parts are the notebooks' own code: each test takes the class a notebook's ``%%writefile`` cell
+writes (notebook 04's layer and activation, 05's loss, 06's optimizer), so editing a notebook can
+break these tests. The contract itself is written in the docstring of ``scratchnn.layers``.
 """
+import types
+from pathlib import Path
+
+import nbformat
 import numpy as np
 import pytest
 
 import scratchnn as snn
 
-
-class NotebookDense(snn.Dense):
-    """Notebook 04's dense layer: gradients by plain assignment."""
-
-    def forward(self, X):
-        Z = X @ self.W + self.b
-        A = self.activation.forward(Z)
-        self.cache = (X, Z, A)
-        return A
-
-    def backward(self, dA):
-        X, Z, A = self.cache
-        dZ = self.activation.backward(dA, Z, A)
-        self.dW = X.T @ dZ
-        self.db = dZ.sum(axis=0)
-        return dZ @ self.W.T
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
-class NotebookReLU:
-    def forward(self, Z):
-        return np.maximum(Z, 0)
-
-    def backward(self, dA, Z, A):
-        return dA * (Z > 0)
-
-
-class NotebookSoftmaxCrossEntropy:
-    """Notebook 05: the loss from P, the fused gradient (P - Y) / N."""
-
-    def forward(self, P, Y):
-        return float(-np.sum(Y * np.log(P)) / len(P))
-
-    def backward_logits(self, P, Y):
-        return (P - Y) / len(P)
+def notebook_module(notebook, filename):
+    """The module that ``notebook``'s ``%%writefile filename`` cell writes, run from the notebook's source."""
+    cells = [cell.source for cell in nbformat.read(NOTEBOOKS / notebook, as_version=4).cells
+             if cell.cell_type == "code" and cell.source.startswith(f"%%writefile {filename}\n")]
+    assert len(cells) == 1, f"{notebook} should have one %%writefile {filename} cell, found {len(cells)}"
+    module = types.ModuleType(filename.removesuffix(".py"))
+    exec(compile(cells[0].split("\n", 1)[1], f"{notebook}: {filename}", "exec"), module.__dict__)
+    return module
 
 
-class NotebookAdam:
-    """Notebook 06's Adam, one array at a time, textbook bias correction."""
-
-    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
-        self.m = self.v = None
-        self.t = 0
-
-    def step(self, params, grads):
-        if self.m is None:
-            self.m = [np.zeros_like(p) for p in params]
-            self.v = [np.zeros_like(p) for p in params]
-        self.t += 1
-        for p, g, m, v in zip(params, grads, self.m, self.v):
-            m[...] = self.beta1 * m + (1 - self.beta1) * g
-            v[...] = self.beta2 * v + (1 - self.beta2) * g**2
-            m_hat = m / (1 - self.beta1 ** self.t)
-            v_hat = v / (1 - self.beta2 ** self.t)
-            p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+layers04 = notebook_module("04_backprop_through_a_dense_layer.ipynb", "my_layers.py")
+NotebookDense, NotebookReLU = layers04.MyDense, layers04.MyReLU
+NotebookSoftmaxCrossEntropy = notebook_module("05_softmax_and_cross_entropy.ipynb", "my_loss.py").SoftmaxCrossEntropy
+NotebookAdam = notebook_module("06_gradient_descent_and_optimizers.ipynb", "my_optim.py").MyAdam
+#: The notebook's ReLU, with (or without) the line that asks Dense for He initialisation.
+ReLUWithHe = type("MyReLU", (NotebookReLU,), {"init": "he"})
+ReLUWithoutInit = type("MyReLU", (), {"forward": NotebookReLU.forward, "backward": NotebookReLU.backward})
 
 
 def seed_net(dense=snn.Dense, hidden=snn.ReLU, cost=snn.CrossEntropyLoss, seed=0):
@@ -86,11 +56,11 @@ def test_a_notebook_dense_layer_trains_the_seed_net_bit_for_bit_like_the_library
     assert mine.evaluate(X_test, y_test)["accuracy"] > 0.6  # it learned (chance is 0.1), it did not stay put
 
 
-def test_a_learners_activation_trains_like_the_librarys(data):
+def test_a_learners_relu_that_asks_for_he_starts_and_trains_like_the_librarys(data):
+    """Notebook 09's claim: with your MyDense and MyReLU, seed=0 gives the library's initial weights."""
     X, y, _, _ = data
-    mine, library = seed_net(hidden=NotebookReLU), seed_net()
-    for p, q in zip(mine.params(), library.params()):  # He init is chosen for the library's ReLU only
-        p[...] = q
+    mine, library = seed_net(dense=NotebookDense, hidden=ReLUWithHe), seed_net()
+    assert all(np.array_equal(p, q) for p, q in zip(mine.params(), library.params()))
     mine.fit(X, y, epochs=1, seed=0)
     library.fit(X, y, epochs=1, seed=0)
     assert all(np.array_equal(p, q) for p, q in zip(mine.params(), library.params()))
@@ -99,7 +69,7 @@ def test_a_learners_activation_trains_like_the_librarys(data):
 def test_a_learners_softmax_cross_entropy_trains_like_the_librarys(data):
     X, y, _, _ = data
     mine, library = seed_net(cost=NotebookSoftmaxCrossEntropy()), seed_net()
-    assert mine.fused  # the learner's loss gets the fused gradient path, as the library's does
+    assert mine.fused is mine.loss  # the learner's loss gets the fused gradient path, as the library's does
     h_mine = mine.fit(X, y, epochs=1, seed=0)
     h_library = library.fit(X, y, epochs=1, seed=0)
     assert all(np.array_equal(p, q) for p, q in zip(mine.params(), library.params()))
@@ -179,3 +149,90 @@ def test_the_seed_projects_save_model_writes_a_file_load_reads(tmp_path):
     net.save_model(str(tmp_path / "my_model.npz"))
     loaded = snn.Net.load(tmp_path / "my_model.npz")
     assert all(np.array_equal(p, q) for p, q in zip(loaded.params(), net.params()))
+
+
+# ------------------------------------------------ the contract, checked at Net(...)
+class Scale:
+    """A layer of one's own without parameters: A = 2 X."""
+
+    def __init__(self, units):
+        self.units = units
+
+    def forward(self, X):
+        self.cache = (X, X, 2 * X)
+        return 2 * X
+
+    def backward(self, dA):
+        return 2 * dA
+
+
+class WithoutParamNames(Scale):
+    pass
+
+
+class WithoutUnits(Scale):
+    param_names = ()
+
+    def __init__(self, units):
+        pass
+
+
+class WrongUnits(Scale):
+    param_names = ()
+
+
+class DictCache(NotebookDense):
+    def forward(self, X):
+        A = super().forward(X)
+        self.cache = {"X": X, "A": A}
+        return A
+
+
+class SoftmaxOutputWithoutBackwardFromDZ(Scale):
+    param_names = ()
+    activation = snn.Softmax()
+
+
+@pytest.mark.parametrize("layer,match", [
+    (WithoutParamNames(4), r"layer 1 \(WithoutParamNames\) needs `param_names`.*\(\)"),
+    (WithoutUnits(4), r"layer 1 \(WithoutUnits\) needs `units`"),
+    (WrongUnits(5), r"layer 1 \(WrongUnits\): forward returned shape \(2, 4\) .* units say \(2, 5\)"),
+])
+def test_a_layer_missing_part_of_the_contract_is_named_when_the_net_is_made(layer, match):
+    with pytest.raises(ValueError, match=match):
+        snn.Net([snn.InLayer(4), layer, snn.Dense(3, "softmax")])
+
+
+@pytest.mark.parametrize("layer,match", [
+    (DictCache(3, snn.Softmax), r"layer 2 \(DictCache\): the output layer must keep self.cache = \(X, Z, A\)"),
+    (SoftmaxOutputWithoutBackwardFromDZ(4), r"layer 2 \(SoftmaxOutputWithoutBackwardFromDZ\) ends in a softmax .* "
+                                            r"backward_from_dZ"),
+])
+def test_an_output_layer_net_cannot_read_or_start_from_is_named_when_the_net_is_made(layer, match):
+    with pytest.raises(ValueError, match=match):
+        snn.Net([snn.InLayer(4), snn.Dense(4, "relu"), layer])
+
+
+def test_logits_read_the_tuple_cache_notebook_04_teaches(rng):
+    net = snn.Net([snn.InLayer(4), NotebookDense(3, snn.Softmax)], seed=0, dtype=np.float64)
+    X = rng.standard_normal((5, 4))
+    layer = net.dense[0]
+    assert np.array_equal(net.logits(X), X @ layer.W + layer.b)
+
+
+def test_a_learners_relu_without_init_gets_glorot_and_a_warning_that_says_how_to_choose():
+    with pytest.warns(UserWarning, match=r'MyReLU has no `init`.*Glorot.*init = "he"'):
+        mine = snn.Net([snn.InLayer(784), NotebookDense(20, ReLUWithoutInit())], cost_function=snn.MSELoss, seed=0)
+    glorot = snn.Net([snn.InLayer(784), snn.Dense(20, "relu", init="glorot")], cost_function=snn.MSELoss, seed=0)
+    assert np.array_equal(mine.params()[0], glorot.params()[0])
+
+
+def test_init_is_a_named_rule_or_a_function():
+    he = snn.Net([snn.InLayer(50), snn.Dense(40, "tanh", init="he")], cost_function=snn.MSELoss, seed=0)
+    relu = snn.Net([snn.InLayer(50), snn.Dense(40, "relu")], cost_function=snn.MSELoss, seed=0)
+    assert np.array_equal(he.params()[0], relu.params()[0])
+    ones = snn.Net([snn.InLayer(2), snn.Dense(3, init=lambda fan_in, units, rng: np.ones((fan_in, units)))],
+                   cost_function=snn.MSELoss)
+    assert np.array_equal(ones.params()[0], np.ones((2, 3), np.float32))
+    with pytest.raises(ValueError, match=r"Dense init must be one of \['glorot', 'he'\] or a function.*'xavier'"):
+        snn.Dense(3, init="xavier")

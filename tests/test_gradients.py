@@ -63,37 +63,38 @@ def test_loss_backward_matches_numerical(loss, rng):
 def test_fused_softmax_cross_entropy_equals_the_chain_rule(rng):
     Z = rng.standard_normal((6, 10))
     Y = np.eye(10)[rng.integers(0, 10, 6)]
-    ce, sm = snn.CrossEntropyLoss(), snn.Softmax()
+    ce, sm, fused_loss = snn.CrossEntropyLoss(), snn.Softmax(), snn.SoftmaxCrossEntropy()
     P = sm.forward(Z)
     slow = sm.backward(ce.backward(P, Y), Z, P)
-    fused = ce.backward_logits(P, Y)
+    fused = fused_loss.backward(Z, Y)
     assert rel_error(slow, fused) < 1e-10
-    assert rel_error(fused, numerical_gradient(lambda z: ce.forward_logits(z, Y), Z)) < 1e-7
+    assert rel_error(fused, numerical_gradient(lambda z: fused_loss.forward(z, Y), Z)) < 1e-7
+    assert fused_loss.forward(Z, Y) == pytest.approx(ce.forward(P, Y), rel=1e-12)
 
 
-def test_log_softmax_is_finite_for_huge_logits():
+def test_softmax_cross_entropy_is_exact_for_huge_logits():
     Z = np.array([[1000.0, 0.0, -1000.0]])
-    loss = snn.CrossEntropyLoss().forward_logits(Z, np.array([[0.0, 0.0, 1.0]]))
+    loss = snn.SoftmaxCrossEntropy().forward(Z, np.array([[0.0, 0.0, 1.0]]))
     assert loss == pytest.approx(2000.0)
 
 
 @pytest.mark.parametrize("dtype,rel", [(np.float64, 1e-12), (np.float32, 1e-6)])
 def test_the_nets_loss_from_the_softmax_equals_the_log_sum_exp_loss(dtype, rel, rng):
-    """The loss a softmax net reports (from P) is the log-sum-exp loss from the logits, up to rounding."""
+    """The loss a softmax net reports is the log-sum-exp loss from the logits, up to rounding."""
     net = snn.Net([snn.InLayer(4), snn.Dense(10, "softmax")], seed=0, dtype=dtype)
-    ce = snn.CrossEntropyLoss()
+    log_softmax = snn.losses.log_softmax
     X = (rng.standard_normal((6, 4)) * 4).astype(dtype)
     one_hot = np.eye(10, dtype=dtype)[rng.integers(0, 10, 6)]
     soft = rng.dirichlet(np.ones(10), size=6).astype(dtype)
     for Y in (one_hot, soft):
         net.forward(X)
-        assert net.backward(Y) == pytest.approx(ce.forward_logits(net.logits(X), Y), rel=rel)
-    # A label whose probability underflowed to 0: log P is -inf, the loss still finite.
+        assert net.backward(Y) == pytest.approx(-np.sum(Y * log_softmax(net.logits(X))) / len(X), rel=rel)
+    # A label whose probability underflowed to 0: log P is -inf, the loss from the logits exact.
     net.dense[0].W[...] = 0
     net.dense[0].b[...] = np.array([1000.0, 0.0, -1000.0] + [-1000.0] * 7, dtype=dtype)
     P = net.forward(X[:1])
     assert P[0, 2] == 0
-    assert net.backward(np.eye(10, dtype=dtype)[[2]]) == pytest.approx(-np.log(ce.eps))
+    assert net.backward(np.eye(10, dtype=dtype)[[2]]) == pytest.approx(2000.0)
 
 
 @pytest.mark.parametrize("hidden,out,loss", list(itertools.product(ACTIVATIONS, ACTIVATIONS, LOSSES)),
@@ -171,3 +172,36 @@ def test_report_says_right_below_the_one_threshold(capsys):
     right, wrong = capsys.readouterr().out.splitlines()
     assert right.endswith("✓") and "below 1e-07" in right
     assert "too large" in wrong
+
+
+# ------------------------------------------------------- BatchNorm and Dropout
+def test_batchnorm_backward_matches_numerical_in_float64(rng):
+    bn = snn.BatchNorm().build(5, rng, dtype=np.float64)
+    bn.gamma[...], bn.beta[...] = rng.normal(1, 0.5, 5), rng.normal(0, 0.5, 5)
+    X, dA = rng.normal(2, 3, (6, 5)), rng.standard_normal((6, 5))
+    bn.forward(X)
+    dX = bn.backward(dA)
+    assert rel_error(dX, numerical_gradient(bn.forward, X.copy(), df=dA)) < 1e-7
+    for name in ("gamma", "beta"):
+        numeric = numerical_gradient(lambda _: bn.forward(X), getattr(bn, name), df=dA)
+        assert rel_error(getattr(bn, "d" + name), numeric) < 1e-7
+    bn.training = False                          # evaluation mode: the running statistics are constants
+    bn.forward(X)
+    assert rel_error(bn.backward(dA), numerical_gradient(bn.forward, X.copy(), df=dA)) < 1e-7
+
+
+def test_a_net_with_batchnorm_passes_the_gradient_check(rng):
+    net = snn.Net([snn.InLayer(6), snn.Dense(5, "tanh"), snn.BatchNorm(), snn.Dense(3, "softmax")],
+                  seed=0, dtype=np.float64)
+    errors = snn.gradcheck.check_gradients(net, rng.standard_normal((8, 6)), [0, 1, 2, 0, 1, 2, 0, 1])
+    assert set(errors) == {"W1", "b1", "gamma2", "beta2", "W3", "b3"}
+    assert max(errors.values()) < snn.gradcheck.RIGHT, errors
+
+
+def test_dropout_backward_uses_the_mask_of_its_forward(rng):
+    drop = snn.Dropout(0.3).build(4, rng, dtype=np.float64)
+    X, dA = rng.standard_normal((50, 4)), rng.standard_normal((50, 4))
+    A = drop.forward(X)
+    mask = drop.mask
+    assert set(np.unique(mask)) == {0.0, 1 / 0.7} and np.array_equal(A, X * mask)
+    assert rel_error(drop.backward(dA), numerical_gradient(lambda X_: X_ * mask, X.copy(), df=dA)) < 1e-7

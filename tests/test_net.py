@@ -107,29 +107,96 @@ def test_cosine_schedule_decays_to_zero():
     assert opt.current_lr(0) == 1.0 and opt.current_lr(0.5) == pytest.approx(0.5) and opt.current_lr(1) == 0
 
 
-def test_callbacks_get_epoch_and_step_events(mnist):
+def test_callbacks_get_events_in_before_after_pairs_with_the_step_between_before_and_after_step(mnist):
     (X, y), _ = mnist
-    events = []
+    events, weights = [], {}
+    net = seed_net()
 
     class Spy(snn.Callback):
-        def on_train_begin(self, net, params):
-            events.append(("begin", params["epochs"], params["steps_per_epoch"]))
+        def before_fit(self, net, params):
+            events.append(("before_fit", params["epochs"], params["steps_per_epoch"]))
 
+        def before_epoch(self, epoch):
+            events.append(("before_epoch", epoch))
+
+        def before_batch(self, epoch, batch):
+            events.append(("before_batch", epoch, batch))
+
+        def before_step(self, epoch, batch, logs):
+            events.append(("before_step", epoch, batch))
+            weights["before"] = net.params()[0].copy()
+
+        def after_step(self, epoch, batch, logs):
+            events.append(("after_step", epoch, batch))
+            weights["after"] = net.params()[0].copy()
+
+        def after_batch(self, epoch, batch, logs):
+            events.append(("after_batch", epoch, batch, sorted(logs)))
+
+        def after_epoch(self, epoch, logs):
+            events.append(("after_epoch", epoch, sorted(logs)))
+
+        def after_fit(self, history):
+            events.append(("after_fit",))
+
+    net.fit(X[:200], y[:200], epochs=1, batch_size=100, callbacks=[Spy()], validation_data=(X[200:250], y[200:250]))
+    batch = [("before_batch", 1, 1), ("before_step", 1, 1), ("after_step", 1, 1),
+             ("after_batch", 1, 1, ["accuracy", "loss", "lr"])]
+    assert events == [("before_fit", 1, 2), ("before_epoch", 1), *batch,
+                      *[event[:2] + (2,) + event[3:] for event in batch],
+                      ("after_epoch", 1, ["accuracy", "loss", "lr", "val_accuracy", "val_loss"]), ("after_fit",)]
+    assert not np.array_equal(weights["before"], weights["after"])   # the step ran between the two
+    assert np.array_equal(weights["after"], net.params()[0])
+
+
+@pytest.mark.parametrize("event", ["before_fit", "after_fit", "before_epoch", "after_epoch", "before_step"])
+def test_stop_training_from_any_event_ends_fit_quietly_with_the_reason(mnist, event):
+    (X, y), _ = mnist
+
+    class Stop(snn.Callback):
+        pass
+
+    setattr(Stop, event, lambda self, *args: (_ for _ in ()).throw(snn.StopTraining(f"stopped in {event}")))
+    history = seed_net().fit(X[:200], y[:200], epochs=2, batch_size=100, callbacks=[Stop()])
+    assert history.stopped == f"stopped in {event}"
+    assert snn.StopTraining is snn.CancelFit
+
+
+def test_cancel_batch_skips_that_batchs_step_and_cancel_epoch_skips_the_rest_of_the_epoch(mnist):
+    (X, y), _ = mnist
+    net = seed_net()
+    start = [p.copy() for p in net.params()]
+    steps = []
+
+    class SkipAll(snn.Callback):
+        def before_step(self, epoch, batch, logs):
+            raise snn.CancelBatch
+
+        def after_step(self, epoch, batch, logs):
+            steps.append(batch)
+
+    history = net.fit(X[:200], y[:200], epochs=1, batch_size=100, callbacks=[SkipAll()])
+    assert steps == [] and all(np.array_equal(p, q) for p, q in zip(net.params(), start))
+    assert len(history.step_loss) == 2 and history.epoch == [1] and history.stopped is None
+
+    class OneBatchPerEpoch(snn.Callback):
+        def after_batch(self, epoch, batch, logs):
+            steps.append((epoch, batch))
+            raise snn.CancelEpoch
+
+    history = net.fit(X[:300], y[:300], epochs=2, batch_size=100, callbacks=[OneBatchPerEpoch()])
+    assert steps == [(1, 1), (2, 1)] and history.epoch == [] and len(history.step_loss) == 2
+
+
+def test_a_callback_with_an_event_name_fit_no_longer_sends_is_refused_with_the_new_name(mnist):
+    (X, y), _ = mnist
+
+    class Old:
         def on_step_end(self, epoch, step, logs):
-            events.append(("step", epoch, step))
+            pass
 
-        def on_epoch_end(self, epoch, logs):
-            events.append(("epoch", epoch, sorted(logs)))
-
-        def on_train_end(self, history):
-            events.append(("end",))
-
-    seed_net().fit(X[:250], y[:250], epochs=2, batch_size=100, callbacks=[Spy()],
-                   validation_data=(X[250:300], y[250:300]))
-    assert events[0] == ("begin", 2, 3)
-    assert events[1:4] == [("step", 1, 1), ("step", 1, 2), ("step", 1, 3)]
-    assert events[4] == ("epoch", 1, ["accuracy", "loss", "lr", "val_accuracy", "val_loss"])
-    assert events[-1] == ("end",) and len(events) == 10
+    with pytest.raises(ValueError, match="Old defines on_step_end, which fit no longer calls: rename it before_step"):
+        seed_net().fit(X[:100], y[:100], epochs=1, callbacks=[Old()])
 
 
 @pytest.mark.parametrize("optimizer,advice", [
@@ -373,3 +440,126 @@ def test_mse_with_one_output_reports_no_accuracy(rng):
     X, y = rng.random((16, 3)), rng.random(16)
     assert set(net.evaluate(X, y)) == {"loss"}
     assert "accuracy" not in net.fit(X, y, epochs=1).history
+
+
+# ------------------------------------------------- the fusion, and sharing
+def test_fit_gives_bit_for_bit_the_weights_of_a_plain_numpy_loop(mnist):
+    """A guard: the seed net, He/Glorot init, softmax + cross-entropy fused, plain SGD, written out in NumPy."""
+    (X, y), _ = mnist
+    X, y, lr, batch_size = X[:1000], y[:1000], 0.1, 100
+
+    class PlainSGD:
+        def step(self, params, grads):
+            for p, g in zip(params, grads):
+                p -= lr * g
+
+    rng = np.random.default_rng(0)
+    widths = [784, 20, 15, 15, 10]
+    params = []
+    for fan_in, units in zip(widths, widths[1:]):
+        std = np.sqrt(2 / fan_in) if units != 10 else np.sqrt(2 / (fan_in + units))
+        params += [(rng.standard_normal((fan_in, units)) * std).astype(np.float32), np.zeros(units, np.float32)]
+    rng, eye = np.random.default_rng(3), np.eye(10, dtype=np.float32)
+    with threadpool_limits(1, user_api="blas"):
+        for epoch in range(2):
+            order = rng.permutation(len(X))
+            for start in range(0, len(X), batch_size):
+                idx = order[start:start + batch_size]
+                A, cache = X[idx], []
+                for i in range(0, 8, 2):
+                    Z = A @ params[i] + params[i + 1]
+                    cache.append((A, Z))
+                    A = np.maximum(Z, 0) if i < 6 else np.exp(Z - Z.max(axis=1, keepdims=True))
+                A /= A.sum(axis=1, keepdims=True)
+                dZ, grads = (A - eye[y[idx]]) / len(idx), []
+                for i in (6, 4, 2, 0):
+                    A_in, _ = cache[i // 2]
+                    grads = [A_in.T @ dZ, dZ.sum(axis=0)] + grads
+                    if i:
+                        dZ = (dZ @ params[i].T) * (cache[i // 2 - 1][1] > 0)
+                PlainSGD().step(params, grads)
+    net = seed_net(0)
+    net.fit(X, y, epochs=2, batch_size=batch_size, optimizer=PlainSGD(), seed=3)
+    assert all(np.array_equal(p, q) for p, q in zip(net.params(), params))
+
+
+def test_a_softmax_given_to_net_keeps_its_true_gradient(mnist, rng):
+    (X, y), _ = mnist
+    softmax = snn.Softmax()
+    net = snn.Net([snn.InLayer(784), snn.Dense(10, softmax)], seed=0)
+    net.fit(X[:200], y[:200], epochs=1)
+    Z, dA = rng.standard_normal((3, 10)), rng.standard_normal((3, 10))
+    A = softmax.forward(Z)
+    expected = snn.gradcheck.numerical_gradient(softmax.forward, Z.copy(), df=dA)
+    for sm in (softmax, net.dense[-1].activation):     # the one given, and the net's own
+        assert snn.gradcheck.rel_error(sm.backward(dA, Z, A), expected) < 1e-7
+
+
+def test_one_layer_list_makes_nets_that_share_nothing(mnist):
+    (X, y), (X_test, y_test) = mnist
+    layers = [snn.InLayer(784), snn.Dense(20, "relu"), snn.Dense(10, "softmax")]
+    a = snn.Net(layers, seed=0)
+    a.fit(X[:2000], y[:2000], epochs=1, seed=0)
+    accuracy, weights = a.evaluate(X_test, y_test)["accuracy"], [p.copy() for p in a.params()]
+    b = snn.Net(layers, seed=1)
+    b.fit(X[:2000], y[:2000], epochs=1, optimizer=snn.SGD(lr=5.0), seed=1)
+    assert a.evaluate(X_test, y_test)["accuracy"] == accuracy
+    assert all(np.array_equal(p, q) for p, q in zip(a.params(), weights))
+    assert layers[1].W is None                        # the layers given are never built nor trained
+
+
+@pytest.mark.parametrize("call", [lambda net, X, y: net.predict_proba(X, batch_size=0),
+                                  lambda net, X, y: net.evaluate(X, y, batch_size=0),
+                                  lambda net, X, y: net.predict_proba(X, batch_size=2.5)])
+def test_inference_batch_size_must_be_a_positive_int(call):
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        call(seed_net(), np.zeros((3, 784)), [0, 1, 2])
+
+
+def test_cross_entropy_from_logits_needs_a_softmax_output():
+    with pytest.raises(ValueError, match="SoftmaxCrossEntropy needs an output layer with activation=Softmax"):
+        snn.Net([snn.InLayer(4), snn.Dense(3)], cost_function=snn.SoftmaxCrossEntropy)
+
+
+# ------------------------------------------------------ train and eval modes
+def bn_dropout_net(seed=0):
+    return snn.Net([snn.InLayer(784), snn.Dense(32, "relu"), snn.BatchNorm(), snn.Dropout(0.5),
+                    snn.Dense(10, "softmax")], seed=seed)
+
+
+def test_batchnorm_and_dropout_train_and_predict_in_evaluation_mode(mnist):
+    (X, y), (X_test, y_test) = mnist
+    net = bn_dropout_net()
+    net.fit(X[:5000], y[:5000], epochs=2, seed=0)
+    assert net.training                                     # fit and predict leave the mode as they found it
+    proba = net.predict_proba(X_test[:100])
+    assert net.training and np.array_equal(proba, net.predict_proba(X_test[:100]))  # no dropout: same answer
+    assert np.allclose(net.predict_proba(X_test[7]), proba[7], atol=1e-6)          # BatchNorm: not the batch's stats
+    assert net.evaluate(X_test, y_test)["accuracy"] > 0.85
+    bn = net.dense[1]
+    Z = X_test[:100] @ net.dense[0].W + net.dense[0].b
+    expected = bn.gamma * (np.maximum(Z, 0) - bn.running_mean) / np.sqrt(bn.running_var + bn.eps) + bn.beta
+    assert np.allclose(net.activations(X_test[:100])[1], expected, atol=1e-5)
+    net.forward(X_test[:100])                               # training mode: dropout zeroes about half
+    assert 0.4 < np.mean(net.dense[2].mask == 0) < 0.6     # (and BatchNorm updates its running statistics)
+    net.eval()
+    assert not net.training and not net.dense[1].training and not net.dense[2].training
+    assert np.array_equal(net.forward(X_test[:100]), net.predict_proba(X_test[:100]))
+
+
+def test_dropout_masks_come_from_the_nets_seed_and_leave_the_other_layers_weights_alone(mnist):
+    (X, y), _ = mnist
+    a, b = bn_dropout_net(0), bn_dropout_net(0)
+    a.fit(X[:1000], y[:1000], epochs=1, seed=0)
+    b.fit(X[:1000], y[:1000], epochs=1, seed=0)
+    assert all(np.array_equal(p, q) for p, q in zip(a.params(), b.params()))
+    plain = snn.Net([snn.InLayer(784), snn.Dense(32, "relu"), snn.Dense(10, "softmax")], seed=0)
+    assert np.array_equal(bn_dropout_net(0).params()[0], plain.params()[0])
+    assert np.array_equal(bn_dropout_net(0).params()[-2], plain.params()[-2])
+
+
+@pytest.mark.parametrize("make,match", [(lambda: snn.Dropout(1.0), r"Dropout p must be in \[0, 1\)"),
+                                        (lambda: snn.BatchNorm(momentum=1.5), r"momentum must be in \[0, 1\)")])
+def test_dropout_and_batchnorm_check_their_arguments(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()

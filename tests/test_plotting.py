@@ -17,12 +17,12 @@ def net():
 
 def test_liveplot_thins_long_loss_traces_to_max_points(net, capsys):
     plot = snn.LivePlot(max_points=100)
-    plot.on_train_begin(net, {"epochs": 2, "steps_per_epoch": 5000})
+    plot.before_fit(net, {"epochs": 2, "steps_per_epoch": 5000})
     for step in range(1, 10_001):
         plot.step_loss.append(1.0 / step)
-    plot.on_epoch_end(1, {"loss": 0.5, "accuracy": 0.5, "val_loss": 0.6, "val_accuracy": 0.4})
-    plot.on_epoch_end(2, {"loss": 0.4, "accuracy": 0.6, "val_loss": 0.5, "val_accuracy": 0.5})
-    plot.on_train_end(None)
+    plot.after_epoch(1, {"loss": 0.5, "accuracy": 0.5, "val_loss": 0.6, "val_accuracy": 0.4})
+    plot.after_epoch(2, {"loss": 0.4, "accuracy": 0.6, "val_loss": 0.5, "val_accuracy": 0.5})
+    plot.after_fit(None)
     raw, smooth, val = plot.ax_loss.get_lines()
     assert len(raw.get_xdata()) <= 100 and len(smooth.get_xdata()) <= 100
     assert raw.get_xdata()[0] == pytest.approx(1 / 5000)        # x is in epochs
@@ -34,7 +34,7 @@ def test_liveplot_spaces_redraws_by_four_times_the_last_redraw(net, monkeypatch,
     clock = [0.0]
     monkeypatch.setattr(plotting.time, "monotonic", lambda: clock[0])
     plot = snn.LivePlot(every=0.5)
-    plot.on_train_begin(net, {"epochs": 1, "steps_per_epoch": 100})
+    plot.before_fit(net, {"epochs": 1, "steps_per_epoch": 100})
     redraws = []
 
     def slow_refresh():                  # a redraw that takes 1 s of (fake) time
@@ -46,7 +46,7 @@ def test_liveplot_spaces_redraws_by_four_times_the_last_redraw(net, monkeypatch,
     monkeypatch.setattr(plot, "_refresh", slow_refresh)
     for step in range(1, 101):
         clock[0] += 0.1                  # a step takes 0.1 s
-        plot.on_step_end(1, step, {"loss": 1.0})
+        plot.after_batch(1, step, {"loss": 1.0})
     gaps = np.diff(redraws)
     assert len(redraws) >= 2 and (gaps >= 4.0 + 1.0 - 1e-9).all()   # 1 s drawing + >= 4 s training
 
@@ -90,7 +90,7 @@ def test_liveplot_draws_for_a_learners_loss_that_has_no_name(capsys):
 
     net = snn.Net([snn.InLayer(4), snn.Dense(3, "softmax")], cost_function=SoftmaxCrossEntropy(), seed=0)
     plot = snn.LivePlot()
-    plot.on_train_begin(net, {"epochs": 1, "steps_per_epoch": 2})
-    plot.on_epoch_end(1, {"loss": 0.5, "accuracy": 0.5})
-    plot.on_train_end(None)
+    plot.before_fit(net, {"epochs": 1, "steps_per_epoch": 2})
+    plot.after_epoch(1, {"loss": 0.5, "accuracy": 0.5})
+    plot.after_fit(None)
     assert plot.ax_loss.get_ylabel().startswith("loss")
