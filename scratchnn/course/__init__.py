@@ -1,0 +1,10 @@
+"""What the notebooks use beside the core library: the teaching widgets (more course tooling moves here later).
+
+- ``stepper``: ``BackwardStepper``, step a learner's ``Value`` graph backward one node at a time (notebook 03).
+- ``optimizers``: ``OptimizerPlayground``, the learner's optimizers racing on 2-D landscapes (notebook 06).
+- ``playground``: ``Playground2D``, train a small net on 2-D points with a live decision boundary.
+- ``_parts``: what every widget shares: throttled events, figure to picture, controls, the static picture.
+
+Import the module you need (``from scratchnn.course.stepper import BackwardStepper``): this package
+imports nothing itself, so ``import scratchnn`` stays light.
+"""

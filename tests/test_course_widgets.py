@@ -1,0 +1,142 @@
+"""The teaching widgets' Python side (scratchnn.course), driven through the methods their buttons and
+sliders call, on the learner's own code as the course notebooks write it."""
+import asyncio
+import base64
+
+import numpy as np
+import pytest
+
+from _notebook_code import notebook_namespace
+from scratchnn.course._parts import Paced, TeachingWidget
+from scratchnn.course.stepper import BackwardStepper
+
+
+# ---------------------------------------------------------------------------- shared parts
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_paced_runs_at_most_once_per_interval_and_always_for_the_last_event():
+    clock, seen, value = Clock(), [], [0]
+    paced = Paced(lambda: seen.append(value[0]), interval=0.05, clock=clock)
+
+    async def drag():
+        for i in range(1, 6):                  # five events within 0.04 s: only the first runs now
+            value[0] = i
+            clock.now += 0.01
+            paced()
+        assert seen == [1] and paced.pending
+        await asyncio.sleep(0.2)               # the wakeup (due 0.01 s later) shows the last value
+        assert seen == [1, 5] and not paced.pending
+
+    asyncio.run(drag())
+    paced.flush()                              # nothing new: no second picture
+    assert seen == [1, 5]
+
+
+def test_paced_without_an_event_loop_answers_every_event_at_once():
+    clock, seen = Clock(), []
+    paced = Paced(lambda: seen.append(clock.now), interval=10, clock=clock)
+    for _ in range(3):
+        paced()
+    assert len(seen) == 3 and not paced.pending
+
+
+# ---------------------------------------------------------------------------- 03: the stepper
+
+@pytest.fixture(scope="module")
+def nb03():
+    return notebook_namespace("03", ["import numpy as np", "class Value", "def topological_order"])
+
+
+def neuron(Value):
+    """Notebook 02's neuron, built with notebook 03's Value."""
+    x, w, b, y = Value(1.5, label="x"), Value(-0.8, label="w"), Value(0.3, label="b"), Value(1.0, label="y")
+    L = ((w * x + b).sigmoid() - y) ** 2
+    L.label = "L"
+    return L, (x, w, b)
+
+
+def grads(order):
+    return [node.grad for node in order]
+
+
+def test_each_step_runs_the_next_nodes_backward_in_the_learners_order(nb03):
+    L, _ = neuron(nb03["Value"])
+    stepper = BackwardStepper(L, nb03["topological_order"])
+    order = nb03["topological_order"](L)
+    assert stepper.position == 0 and L.grad == 1 and all(n.grad == 0 for n in order[:-1])
+    pictures = [stepper.picture.image.value]
+    for k, node in enumerate(reversed(order), start=1):
+        pushed_into = set(node._prev)
+        before = {n: n.grad for n in order}
+        stepper.step()
+        assert stepper.position == k and stepper.current is node
+        changed = {n for n in order if n.grad != before[n]}
+        assert changed <= pushed_into, f"step {k} ({node!r}) changed {changed}, not only its inputs"
+        pictures.append(stepper.picture.image.value)
+    assert all(a != b for a, b in zip(pictures, pictures[1:])), "a step left the picture as it was"
+    stepped = grads(order)
+    L.backward()                                 # the learner's own backward: the same gradients
+    assert stepped == grads(order)
+    stepper.step()                               # past the end: nothing runs
+    assert stepper.position == len(order) and grads(order) == stepped
+
+
+def test_back_gives_the_gradients_of_one_step_fewer_and_reset_the_start(nb03):
+    L, _ = neuron(nb03["Value"])
+    stepper = BackwardStepper(L, nb03["topological_order"])
+    order = stepper.order
+    after = []
+    for _ in range(5):
+        stepper.step()
+        after.append((grads(order), stepper.picture.image.value))
+    stepper.back()
+    assert stepper.position == 4 and (grads(order), stepper.picture.image.value) == after[3]
+    stepper.reset()
+    assert stepper.position == 0 and grads(order) == [0.0] * (len(order) - 1) + [1.0]
+
+
+def test_fan_out_adds_both_paths_as_the_notebook_derives(nb03):
+    Value = nb03["Value"]
+    x, w = Value(3.0, label="x"), Value(-2.0, label="w")
+    g = x * w + x                                # notebook 03, section 4: dg/dx = w + 1
+    stepper = BackwardStepper(g, nb03["topological_order"])
+    for _ in stepper.order:
+        stepper.step()
+    assert x.grad == w.data + 1
+
+
+def test_a_topological_order_that_is_not_done_yet_is_named(nb03):
+    L, _ = neuron(nb03["Value"])
+    with pytest.raises(ValueError, match="must return a list ending with root, got NoneType"):
+        BackwardStepper(L, lambda root: None)
+    with pytest.raises(ValueError, match="ending with"):
+        BackwardStepper(L, lambda root: list(reversed(nb03["topological_order"](root))))
+
+
+def test_a_teacher_hides_buttons_by_name(nb03):
+    L, _ = neuron(nb03["Value"])
+    stepper = BackwardStepper(L, nb03["topological_order"], hide=["back"])
+    assert stepper.controls["back"].layout.display == "none" and stepper.controls["step"].layout.display != "none"
+    with pytest.raises(ValueError, match=r"expected some of \['back', 'reset', 'step'\], got \['undo'\]"):
+        BackwardStepper(L, nb03["topological_order"], hide=["undo"])
+
+
+def check_static_picture(widget: TeachingWidget):
+    """The saved notebook keeps a picture of the widget: PNG bytes equal to what the view shows."""
+    bundle = widget.static_bundle()
+    png = base64.b64decode(bundle["image/png"])
+    assert png.startswith(b"\x89PNG") and png == widget.picture.image.value
+    assert 'class="scratchnn-static"' in bundle["text/html"] and bundle["image/png"] in bundle["text/html"]
+    assert "scratchnn-live" in widget.view._dom_classes      # the live view hides the picture
+    assert repr(widget.view) == repr(widget)                  # one stable line for nbval
+
+
+def test_the_stepper_leaves_a_static_picture(nb03):
+    check_static_picture(BackwardStepper(neuron(nb03["Value"])[0], nb03["topological_order"]))
