@@ -106,13 +106,12 @@ class BackwardStepper(TeachingWidget):
         rows = max(sum(1 for c, _ in self._pos.values() if c == col) for col in range(columns))
         self.picture = FigureImage(figsize=(max(4.0, 1.5 * columns), 0.9 + 0.85 * rows))
         ax = self.picture.fig.add_axes([0, 0, 1, 0.9])
-        self._edges, self._grads = {}, {}
+        self._edges, self._grads = {}, {}      # edge -> its (xs, ys); node -> its grad's text
         for node in self.order:
             for child in node._prev:
                 (x0, y0), (x1, y1) = self._pos[child], self._pos[node]
-                self._edges[child, node] = ax.annotate(
-                    "", (x1 - 0.41, y1), (x0 + 0.41, y0),
-                    arrowprops=dict(arrowstyle="->", color=EDGE, lw=1)).arrow_patch
+                self._edges[child, node] = ((x0 + 0.41, x1 - 0.41), (y0, y1))
+                ax.annotate("", (x1 - 0.41, y1), (x0 + 0.41, y0), arrowprops=dict(arrowstyle="->", color=EDGE, lw=1))
         for node, (x, y) in self._pos.items():
             ax.add_patch(Rectangle((x - 0.4, y - 0.3), 0.8, 0.6, fill=False, edgecolor="k", lw=0.8))
             ax.text(x, y + 0.13, _name(node), ha="center", va="center", fontsize=9, weight="bold")
@@ -121,10 +120,11 @@ class BackwardStepper(TeachingWidget):
         ys = [y for _, y in self._pos.values()]
         ax.set(xlim=(-0.55, columns - 0.45), ylim=(min(ys) - 0.5, max(ys) + 0.5))
         ax.axis("off")
-        # The node that just ran: a gold frame drawn over its box.
+        # The node that just ran: a gold frame drawn over its box; the edges it pushed into, red.
+        self._pushed = ax.plot([], [], color=PUSHED, lw=2.5)[0]
         self._highlight = ax.add_patch(Rectangle((0, 0), 0.86, 0.66, fill=False, edgecolor=CURRENT, lw=4, visible=False))
         self._title = self.picture.fig.suptitle("", fontsize=10, y=0.97)
-        self.picture.animate([*self._edges.values(), *self._grads.values(), self._highlight, self._title])
+        self.picture.animate([self._pushed, *self._grads.values(), self._highlight, self._title])
 
     def _show(self):
         current = self.current
@@ -135,10 +135,12 @@ class BackwardStepper(TeachingWidget):
         for node in self.order:
             self._grads[node].set_text(f" {node.grad:.4g}")
             self._grads[node].set_fontweight("bold" if current is not None and node in current._prev else "normal")
-        for (child, node), arrow in self._edges.items():
-            pushed = node is current
-            arrow.set_color(PUSHED if pushed else EDGE)
-            arrow.set_linewidth(2.2 if pushed else 1)
+        xs, ys = [], []
+        for (child, node), (ex, ey) in self._edges.items():
+            if node is current:                  # NaN between edges: one line, several segments
+                xs += [*ex, float("nan")]
+                ys += [*ey, float("nan")]
+        self._pushed.set_data(xs, ys)
         total = len(self.backward_order)
         if current is None:
             text = f"step 0 of {total}: the output's gradient is 1, every other 0"

@@ -1,0 +1,134 @@
+"""The teaching widgets (scratchnn.course) in a real JupyterLab, driven with the mouse.
+
+The demo notebook ``tests/data/widgets_demo.ipynb`` shows each widget on the course notebooks' own
+code (it runs their cells through ``tests/_notebook_code.py``, so both are served beside it). Each
+test clicks or drags a control and checks that the widget's picture changes on screen (screenshot
+pixels differ), and records how long the browser took from the mouse event to the new picture
+having loaded (printed, not asserted; ``benchmarks/bench_course_widgets.py`` reports it).
+"""
+from __future__ import annotations
+
+import io
+import shutil
+import time
+
+import pytest
+
+import browser_harness as H
+
+pytestmark = pytest.mark.browser
+
+DEMO = H.REPO / "tests" / "data" / "widgets_demo.ipynb"
+SERVED = [DEMO, H.REPO / "tests" / "_notebook_code.py",
+          *sorted((H.REPO / "notebooks").glob("0[36]_*.ipynb"))]
+
+# Watches one widget's pictures: every <img> of class scratchnn-picture inside `root` that finishes
+# loading a new source is recorded with its page time, and so is every mouse press and release.
+PROBE_JS = """([root]) => {
+    const box = document.querySelector(root);
+    const probe = {loads: [], downs: [], ups: []};
+    box.addEventListener('load', e => {
+        if (e.target.closest && e.target.closest('.scratchnn-picture, img.scratchnn-picture')) probe.loads.push(performance.now());
+    }, true);
+    addEventListener('mousedown', () => probe.downs.push(performance.now()), true);
+    addEventListener('mouseup', () => probe.ups.push(performance.now()), true);
+    window.__scratchnnWidgetProbe = probe;
+}"""
+
+
+@pytest.fixture(scope="module")
+def demo_server(chromium):
+    root = H.make_root("scratchnn-widgets-")
+    for path in SERVED:
+        H.copy_notebook(path, root)
+    try:
+        server = H.start_jupyterlab(root)
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
+    yield server
+    server.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def demo_page(chromium, demo_server):
+    """The demo notebook open in JupyterLab with every cell run."""
+    page = H.BrowserPage(chromium, viewport=(1400, 1100))
+    p = page.page
+    p.goto(f"{demo_server.url}{demo_server.notebook_path}tests/data/{DEMO.name}?token={demo_server.token}&reset")
+    H.wait_lab_notebook_ready(p)
+    H.lab_execute(p, "notebook:run-all-cells")
+    p.wait_for_function(f"() => ({H.LAB_CELL_ERROR_JS})() || document.querySelectorAll('.scratchnn-live').length >= {WIDGETS}",
+                        timeout=180_000, polling=200)
+    H.wait_lab_kernel_idle(p, 180_000)
+    error = p.evaluate(H.LAB_CELL_ERROR_JS)
+    assert not error, f"a cell of the demo notebook raised {error}"
+    yield page
+    page.close()
+
+
+WIDGETS = 1
+
+
+def picture(p, root):
+    """Screenshot of the widget's picture, as an RGB Pillow image."""
+    from PIL import Image
+    img = p.locator(f"{root} img.scratchnn-picture").first
+    img.scroll_into_view_if_needed()
+    return Image.open(io.BytesIO(img.screenshot())).convert("RGB")
+
+
+def changed_pixels(a, b):
+    from PIL import ImageChops
+    diff = ImageChops.difference(a, b).convert("L").point(lambda v: 255 if v > 40 else 0)
+    return sum(diff.histogram()[255:]) / (a.size[0] * a.size[1])
+
+
+def wait_new_picture(p, n_loads_before, timeout_ms=15_000):
+    p.wait_for_function("([n]) => window.__scratchnnWidgetProbe.loads.length > n", arg=[n_loads_before],
+                        timeout=timeout_ms, polling=20)
+
+
+def probe(p):
+    return p.evaluate("() => window.__scratchnnWidgetProbe")
+
+
+def settle(p, quiet_ms=400, timeout_ms=15_000):
+    """Wait until no new picture loaded for `quiet_ms`."""
+    p.wait_for_function("""([q]) => { const l = window.__scratchnnWidgetProbe.loads;
+        const last = l.length ? l[l.length - 1] : 0; return performance.now() - last > q; }""",
+                        arg=[quiet_ms], timeout=timeout_ms, polling=50)
+
+
+def test_the_static_picture_is_hidden_beside_the_live_widget(demo_page):
+    p = demo_page.page
+    shown = p.evaluate("""() => [...document.querySelectorAll('.scratchnn-static')]
+        .map(e => getComputedStyle(e).display)""")
+    assert shown and set(shown) == {"none"}, f"static pictures beside live widgets: {shown}"
+
+
+def click_latencies(p, root, button, clicks):
+    """Click `button` of the widget `root` with the mouse `clicks` times; for each, the ms from the
+    mouse release to the new picture having loaded. Returns (latencies, first and last screenshot)."""
+    p.evaluate(PROBE_JS, [root])
+    before = picture(p, root)
+    out = []
+    for _ in range(clicks):
+        n = len(probe(p)["loads"])
+        p.locator(f"{root} {button}").first.click()
+        wait_new_picture(p, n)
+        pr = probe(p)
+        out.append(pr["loads"][n] - pr["ups"][-1])
+    return out, before, picture(p, root)
+
+
+def test_stepper_step_fills_in_the_gradients_on_screen(demo_page):
+    p, root = demo_page.page, ".scratchnn-backwardstepper"
+    latencies, before, after = click_latencies(p, root, ".scratchnn-step", 6)
+    assert p.locator(f"{root} .scratchnn-stepper-status span").first.get_attribute("data-position") == "6"
+    assert changed_pixels(before, after) > 0.001, "six Steps left the graph's picture as it was"
+    back, _, _ = click_latencies(p, root, ".scratchnn-back", 1)
+    assert p.locator(f"{root} .scratchnn-stepper-status span").first.get_attribute("data-position") == "5"
+    assert not demo_page.js_errors(), demo_page.js_errors()
+    H.SUMMARY.append("stepper Step click -> new picture (ms): " + " ".join(f"{t:.0f}" for t in latencies + back))
