@@ -140,3 +140,66 @@ def check_static_picture(widget: TeachingWidget):
 
 def test_the_stepper_leaves_a_static_picture(nb03):
     check_static_picture(BackwardStepper(neuron(nb03["Value"])[0], nb03["topological_order"]))
+
+
+# ---------------------------------------------------------------------------- 06: the optimizer playground
+
+@pytest.fixture(scope="module")
+def nb06():
+    return notebook_namespace("06", ["import numpy as np", "def loss_and_grad", "L_star, g_star", "P0 = ",
+                                     "class MyGD", "class MyMomentum", "class MyAdam", "def descend"])
+
+
+def playground06(nb06, **kwargs):
+    from scratchnn.course.optimizers import OptimizerPlayground
+
+    x, y, loss_and_grad = nb06["x"], nb06["y"], nb06["loss_and_grad"]
+    return OptimizerPlayground({"GD": nb06["MyGD"], "momentum": nb06["MyMomentum"], "Adam": nb06["MyAdam"]},
+                               line_fit=lambda p: loss_and_grad(p, x, y), start=nb06["P0"], **kwargs)
+
+
+def test_the_paths_are_notebook_06s_descend_of_the_learners_classes(nb06):
+    pg = playground06(nb06)
+    descend, steps = nb06["descend"], pg.steps
+    np.testing.assert_array_equal(pg.paths["GD"], descend(nb06["MyGD"](0.01), steps))
+    np.testing.assert_array_equal(pg.paths["Adam"], descend(nb06["MyAdam"](0.1), steps))
+    pg.controls["beta"].value = 0.5               # the slider, as the browser moves it
+    pg.controls["lr momentum"].value = 0.02
+    np.testing.assert_array_equal(pg.paths["momentum"], descend(nb06["MyMomentum"](0.02, beta=0.5), steps))
+    pg.controls["beta1"].value, pg.controls["beta2"].value = 0.8, 0.99
+    np.testing.assert_array_equal(pg.paths["Adam"], descend(nb06["MyAdam"](0.1, beta1=0.8, beta2=0.99), steps))
+
+
+def test_dragging_gds_lr_past_two_over_the_largest_curvature_shows_divergence(nb06):
+    pg = playground06(nb06)
+    before = pg.picture.image.value
+    pg.controls["lr GD"].value = 0.027            # notebook 06: eta_max = 2 / 71.1 = 0.0281
+    assert pg.diverged["GD"] is None
+    pg.controls["lr GD"].value = 0.03
+    assert pg.diverged["GD"] is not None and pg.diverged["momentum"] is None
+    assert pg.picture.image.value != before and "diverged at step" in pg.status.value
+    pg.set(landscape="ravine", lr={"GD": 0.079})  # L = (w^2 + 25 b^2) / 2: eta_max = 2/25
+    assert pg.diverged["GD"] is None
+    pg.set(lr={"GD": 0.081})
+    assert pg.diverged["GD"] is not None
+
+
+def test_the_step_slider_and_the_landscapes_change_the_picture(nb06):
+    pg = playground06(nb06)
+    pictures = [pg.picture.image.value]
+    pg.controls["step"].value = 10
+    pictures.append(pg.picture.image.value)
+    for name in ("saddle", "ravine", "line fit"):
+        pg.controls["landscape"].value = name
+        pictures.append(pg.picture.image.value)
+    assert len(set(pictures[:-1])) == 4 and pictures[-1] == pictures[1]   # back to the first: the same picture
+    with pytest.raises(ValueError, match="landscape must be one of"):
+        pg.set(landscape="bowl")
+
+
+def test_the_optimizer_playground_leaves_a_static_picture_and_hides_controls(nb06):
+    pg = playground06(nb06, hide=["beta1", "beta2"])
+    check_static_picture(pg)
+    assert pg.controls["beta2"].layout.display == "none"
+    with pytest.raises(ValueError, match="optimizers must be a dict name -> optimizer class"):
+        type(pg)([nb06["MyGD"]])

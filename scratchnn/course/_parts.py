@@ -89,7 +89,7 @@ class FigureImage:
         width, height = (round(s * dpi) for s in figsize)
         self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{width}px", height=f"{height}px"))
         self.image.add_class("scratchnn-picture")
-        self.animated, self._background = [], None
+        self.animated, self._background, self._scenes = [], None, {}
 
     def animate(self, artists):
         for artist in artists:
@@ -99,6 +99,14 @@ class FigureImage:
 
     def invalidate(self):
         self._background = None
+        self._scenes.clear()
+
+    def scene(self, key, draw):
+        if key not in self._scenes:
+            draw()
+            self.fig.canvas.draw()
+            self._scenes[key] = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        self._background = self._scenes[key]
 
     def png(self):
         """The figure as PNG bytes (Agg, fast compression: the browser decodes it either way)."""

@@ -26,12 +26,13 @@ SERVED = [DEMO, H.REPO / "tests" / "_notebook_code.py",
 # loading a new source is recorded with its page time, and so is every mouse press and release.
 PROBE_JS = """([root]) => {
     const box = document.querySelector(root);
-    const probe = {loads: [], downs: [], ups: []};
+    const probe = {loads: [], downs: [], ups: [], moves: []};
     box.addEventListener('load', e => {
         if (e.target.closest && e.target.closest('.scratchnn-picture, img.scratchnn-picture')) probe.loads.push(performance.now());
     }, true);
     addEventListener('mousedown', () => probe.downs.push(performance.now()), true);
     addEventListener('mouseup', () => probe.ups.push(performance.now()), true);
+    addEventListener('mousemove', () => probe.moves.push(performance.now()), true);
     window.__scratchnnWidgetProbe = probe;
 }"""
 
@@ -68,7 +69,7 @@ def demo_page(chromium, demo_server):
     page.close()
 
 
-WIDGETS = 1
+WIDGETS = 2
 
 
 def picture(p, root):
@@ -132,3 +133,41 @@ def test_stepper_step_fills_in_the_gradients_on_screen(demo_page):
     assert p.locator(f"{root} .scratchnn-stepper-status span").first.get_attribute("data-position") == "5"
     assert not demo_page.js_errors(), demo_page.js_errors()
     H.SUMMARY.append("stepper Step click -> new picture (ms): " + " ".join(f"{t:.0f}" for t in latencies + back))
+
+
+def drag_latencies(p, root, handle, dx_steps):
+    """Drag the slider `handle` of widget `root` by each of `dx_steps` pixels in turn, one mouse move
+    each with the button held, waiting for the new picture after each; the ms from each move to it.
+    Each step must change the picture (an identical picture is not sent again)."""
+    p.evaluate(PROBE_JS, [root])
+    knob = p.locator(f"{root} {handle} .noUi-handle").first
+    knob.scroll_into_view_if_needed()
+    box = knob.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    p.mouse.move(x, y)
+    p.mouse.down()
+    out = []
+    for dx in dx_steps:
+        n = len(probe(p)["loads"])
+        x += dx
+        p.mouse.move(x, y)
+        wait_new_picture(p, n)
+        pr = probe(p)
+        out.append(pr["loads"][n] - pr["moves"][-1])
+    p.mouse.up()
+    return out
+
+
+def test_optimizer_playground_lr_drag_shows_divergence(demo_page):
+    p, root = demo_page.page, ".scratchnn-optimizerplayground"
+    p.evaluate(PROBE_JS, [root])
+    before = picture(p, root)
+    status = p.locator(f"{root} .scratchnn-optimizer-status span[data-name='GD']").first
+    assert status.get_attribute("data-diverged") == ""
+    latencies = drag_latencies(p, root, ".scratchnn-lrgd", [3] * 8)   # ~0.05 decades a pixel: 0.01 to ~0.25
+    settle(p)
+    assert status.get_attribute("data-diverged") != "", f"GD's lr dragged far right but no divergence: {status.inner_text()}"
+    assert changed_pixels(before, picture(p, root)) > 0.001
+    scrub = drag_latencies(p, root, ".scratchnn-step-slider", [-20] * 5)
+    assert not demo_page.js_errors(), demo_page.js_errors()
+    H.SUMMARY.append("optimizer playground slider move -> new picture (ms): " + " ".join(f"{t:.0f}" for t in latencies + scrub))
