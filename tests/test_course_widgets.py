@@ -132,7 +132,7 @@ def check_static_picture(widget: TeachingWidget):
     """The saved notebook keeps a picture of the widget: PNG bytes equal to what the view shows."""
     bundle = widget.static_bundle()
     png = base64.b64decode(bundle["image/png"])
-    assert png.startswith(b"\x89PNG") and png == widget.picture.image.value
+    assert png.startswith(b"\x89PNG") and png == widget.static_png()
     assert 'class="scratchnn-static"' in bundle["text/html"] and bundle["image/png"] in bundle["text/html"]
     assert "scratchnn-live" in widget.view._dom_classes      # the live view hides the picture
     assert repr(widget.view) == repr(widget)                  # one stable line for nbval
@@ -203,3 +203,99 @@ def test_the_optimizer_playground_leaves_a_static_picture_and_hides_controls(nb0
     assert pg.controls["beta2"].layout.display == "none"
     with pytest.raises(ValueError, match="optimizers must be a dict name -> optimizer class"):
         type(pg)([nb06["MyGD"]])
+
+
+# ---------------------------------------------------------------------------- the 2-D playground
+
+@pytest.fixture(scope="module")
+def nb04_layers():
+    """Notebook 04's MyDense and MyReLU, from its %%writefile cell."""
+    return notebook_namespace("04", ["class MyDense("])
+
+
+def test_the_playground_trains_through_fit_and_the_boundary_follows():
+    from scratchnn.course.playground import Playground2D
+
+    pg = Playground2D(dataset="xor", hidden=(8,), lr=0.05)
+    boundary, units, loss_png = pg._rgb.copy(), pg.units.value, pg.picture.image.value
+    pg.step(30)
+    assert len(pg.losses) == 30 and pg.losses[-1] < pg.losses[0] / 3
+    assert np.mean(pg.net.predict(pg.X) == pg.y) > 0.95          # XOR needs the hidden layer, and has it
+    assert (np.abs(pg._rgb.astype(int) - boundary).max() > 50 and pg.units.value != units
+            and pg.picture.image.value != loss_png)
+    assert "data-epoch='30'" in pg.status.value
+
+
+def test_the_playground_trains_the_learners_own_layers(nb04_layers):
+    from scratchnn.course.playground import Playground2D
+
+    pg = Playground2D(dense=nb04_layers["MyDense"], activations={"my relu": nb04_layers["MyReLU"]},
+                      dataset="circles", hidden=(8, 8))
+    assert all(type(layer) is nb04_layers["MyDense"] for layer in pg.net.dense)
+    pg.step(40)
+    assert np.mean(pg.net.predict(pg.X) == pg.y) > 0.95
+
+
+def test_clicked_points_are_data_of_the_chosen_class():
+    from scratchnn import _ipycanvas
+    from scratchnn.course.playground import Playground2D
+
+    pg = Playground2D(dataset="your own")
+    assert len(pg.X) == 0 and "click the picture" in pg.status.value
+    pg.step()                                                     # nothing to train on: no epoch
+    assert pg.losses == []
+    for px, label in [(30, 0), (60, 0), (240, 1), (270, 1)]:      # left orange, right blue
+        pg.controls["class"].value = label
+        _ipycanvas.send_event(pg.canvas, {"event": "mouse_down", "x": px, "y": 150})
+    np.testing.assert_allclose(pg.X[:, 0], [-1.2, -0.9, 0.9, 1.2], atol=1e-6)
+    assert list(pg.y) == [0, 0, 1, 1]
+    pg.step(30)
+    assert list(pg.net.predict(pg.X)) == [0, 0, 1, 1]
+
+
+def test_the_controls_rebuild_the_net_or_tune_the_optimizer():
+    from scratchnn.course.playground import Playground2D
+
+    pg = Playground2D(hidden=(4,))
+    pg.step(3)
+    pg.controls["hidden"].value = "5, 3"
+    assert [layer.W.shape for layer in pg.net.dense] == [(2, 5), (5, 3), (3, 2)] and pg.losses == []
+    pg.controls["hidden"].value = "0"                              # refused, said, nothing changes
+    assert "hidden must be" in pg.status.value and len(pg.net.dense) == 3
+    pg.controls["activation"].value = "tanh"
+    assert type(pg.net.dense[0].activation).__name__ == "Tanh"
+    pg.controls["lr"].value, pg.controls["weight decay"].value = 0.002, 0.01
+    assert (pg.optimizer.lr, pg.optimizer.weight_decay) == (0.002, 0.01)
+    pg.controls["dataset"].value = "spiral"
+    assert pg.dataset == "spiral" and len(pg.X) == 200
+
+
+def test_train_runs_in_chunks_on_the_event_loop_until_pause():
+    import asyncio
+    from scratchnn.course.playground import Playground2D
+
+    pg = Playground2D(hidden=(4,))
+
+    async def session():
+        pg.train()
+        while len(pg.losses) < 3:              # chunks come from the loop, between other work
+            await asyncio.sleep(0.01)
+        pg.pause()
+        done = len(pg.losses)
+        await asyncio.sleep(0.3)
+        return done
+
+    done = asyncio.run(session())
+    assert done >= 3 and len(pg.losses) == done and not pg.running
+    with pytest.raises(RuntimeError, match="needs a running event loop"):
+        pg.train()
+
+
+def test_the_playground_leaves_a_static_picture_and_a_teacher_hides_controls():
+    from scratchnn.course.playground import Playground2D
+
+    pg = Playground2D(hide=["activation", "weight decay"])
+    check_static_picture(pg)
+    assert pg.controls["activation"].layout.display == "none" and pg.controls["lr"].layout.display != "none"
+    no_decay = Playground2D(optimizer=lambda lr: __import__("scratchnn").SGD(lr))
+    assert no_decay.controls["weight decay"].layout.display == "none"

@@ -152,7 +152,7 @@ class TeachingWidget:
                              f"{sorted(self.controls)}, got {unknown}")
         for name in hide:
             self.controls[name].layout.display = "none"
-        self.hidden = hide
+        self.hidden_controls = hide
         self.view = Panel([widgets.HTML(HIDE_STATIC_CSS, layout=widgets.Layout(display="none")), *rows],
                           label=f"{type(self).__name__}: {self.label}")
         self.view.add_class("scratchnn-live")
@@ -161,9 +161,13 @@ class TeachingWidget:
     def __repr__(self):
         return f"{type(self).__name__}: {self.label}"
 
+    def static_png(self):
+        """PNG bytes of what the widget shows now (its picture; a widget with more views overrides it)."""
+        return self.picture.image.value
+
     def static_bundle(self):
         """The picture's current state as a display bundle: ``text/html``, ``image/png``, ``text/plain``."""
-        b64 = base64.b64encode(self.picture.image.value).decode("ascii")
+        b64 = base64.b64encode(self.static_png()).decode("ascii")
         html = (f'<div class="scratchnn-static"><img alt="{type(self).__name__}" '
                 f'src="data:image/png;base64,{b64}"/></div>')
         return {"text/html": html, "image/png": b64,

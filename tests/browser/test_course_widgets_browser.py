@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 
 DEMO = H.REPO / "tests" / "data" / "widgets_demo.ipynb"
 SERVED = [DEMO, H.REPO / "tests" / "_notebook_code.py",
-          *sorted((H.REPO / "notebooks").glob("0[36]_*.ipynb"))]
+          *sorted((H.REPO / "notebooks").glob("0[346]_*.ipynb"))]
 
 # Watches one widget's pictures: every <img> of class scratchnn-picture inside `root` that finishes
 # loading a new source is recorded with its page time, and so is every mouse press and release.
@@ -69,7 +69,7 @@ def demo_page(chromium, demo_server):
     page.close()
 
 
-WIDGETS = 2
+WIDGETS = 3
 
 
 def picture(p, root):
@@ -81,8 +81,10 @@ def picture(p, root):
 
 
 def changed_pixels(a, b):
+    """Share of pixels whose colour moved by more than 40 in some channel."""
     from PIL import ImageChops
-    diff = ImageChops.difference(a, b).convert("L").point(lambda v: 255 if v > 40 else 0)
+    r, g, b_ = ImageChops.difference(a, b).split()
+    diff = ImageChops.lighter(ImageChops.lighter(r, g), b_).point(lambda v: 255 if v > 40 else 0)
     return sum(diff.histogram()[255:]) / (a.size[0] * a.size[1])
 
 
@@ -171,3 +173,40 @@ def test_optimizer_playground_lr_drag_shows_divergence(demo_page):
     scrub = drag_latencies(p, root, ".scratchnn-step-slider", [-20] * 5)
     assert not demo_page.js_errors(), demo_page.js_errors()
     H.SUMMARY.append("optimizer playground slider move -> new picture (ms): " + " ".join(f"{t:.0f}" for t in latencies + scrub))
+
+
+def canvas_shot(p, root):
+    from PIL import Image
+    canvas = p.locator(f"{root} canvas").first
+    canvas.scroll_into_view_if_needed()
+    return Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")
+
+
+def status(p, root, key):
+    return p.locator(f"{root} .scratchnn-playground-status span").first.get_attribute(f"data-{key}")
+
+
+def test_playground_trains_steps_and_takes_clicked_points(demo_page):
+    p, root = demo_page.page, ".scratchnn-playground2d"
+    p.evaluate(PROBE_JS, [root])
+    before = canvas_shot(p, root)
+    p.locator(f"{root} .scratchnn-train").first.click()
+    p.wait_for_function(f"() => +document.querySelector('{root} .scratchnn-playground-status span').dataset.epoch >= 20",
+                        timeout=60_000, polling=100)
+    p.locator(f"{root} .scratchnn-pause").first.click()
+    p.wait_for_function(f"() => document.querySelector('{root} .scratchnn-playground-status span').dataset.running === '0'",
+                        timeout=15_000, polling=50)
+    settle(p)
+    trained = canvas_shot(p, root)
+    assert changed_pixels(before, trained) > 0.02, "20 epochs of training left the decision boundary as it was"
+    epochs = int(status(p, root, "epoch"))
+    steps, _, _ = click_latencies(p, root, ".scratchnn-step", 5)
+    assert int(status(p, root, "epoch")) == epochs + 5
+    points = int(status(p, root, "points"))
+    canvas = p.locator(f"{root} canvas").first
+    box = canvas.bounding_box()
+    p.mouse.click(box["x"] + 20, box["y"] + 20)                    # a point in the empty top-left corner
+    p.wait_for_function(f"([n]) => +document.querySelector('{root} .scratchnn-playground-status span').dataset.points === n + 1",
+                        arg=[points], timeout=15_000, polling=50)
+    assert not demo_page.js_errors(), demo_page.js_errors()
+    H.SUMMARY.append("2-D playground Step click -> new picture (ms): " + " ".join(f"{t:.0f}" for t in steps))
