@@ -299,3 +299,51 @@ def test_the_playground_leaves_a_static_picture_and_a_teacher_hides_controls():
     assert pg.controls["activation"].layout.display == "none" and pg.controls["lr"].layout.display != "none"
     no_decay = Playground2D(optimizer=lambda lr: __import__("scratchnn").SGD(lr))
     assert no_decay.controls["weight decay"].layout.display == "none"
+
+
+# ---------------------------------------------------------------------------- 01: a neuron and a net
+
+@pytest.fixture(scope="module")
+def nb01():
+    return notebook_namespace("01", ["import numpy as np", "def relu(Z)", "def dense_forward", "def softmax",
+                                     "(X_train, y_train), (X_test"])
+
+
+def test_the_neuron_explorer_shows_the_learners_activation_and_its_decision_line(nb01):
+    from scratchnn.course.neuron import NeuronExplorer
+
+    ne = NeuronExplorer(nb01["sigmoid"], w1=1.0, w2=0.0, b=0.0)
+    x1 = ne._x1
+    np.testing.assert_allclose(ne.output, nb01["sigmoid"](x1))
+    np.testing.assert_allclose(ne._line.get_xdata(), [0, 0])               # x1 = 0: the vertical line
+    before = ne.picture.image.value
+    ne.controls["b"].value = 1.0                                           # the line shifts to x1 = -1
+    np.testing.assert_allclose(ne._line.get_xdata(), [-1, -1])
+    ne.controls["w2"].value = 2.0
+    np.testing.assert_allclose(ne.output, nb01["sigmoid"](x1 + 2 * ne._x2 + 1))
+    x, y = ne._line.get_data()
+    np.testing.assert_allclose(x + 2 * np.asarray(y) + 1, 0, atol=1e-12)  # on the line the sum is 0
+    assert ne.picture.image.value != before and "data-w='1.00,2.00,1.00'" in ne.status.value
+    relu = NeuronExplorer(nb01["relu"], hide=["b"])
+    assert relu.output.min() == 0 and relu.controls["b"].layout.display == "none"
+    check_static_picture(relu)
+
+
+def test_the_activation_explorer_runs_a_digit_through_the_learners_layers(nb01):
+    import scratchnn as snn
+    from scratchnn.course.neuron import ActivationExplorer
+
+    net = snn.load_pretrained("seed")
+    X, y = nb01["X_test"][:50], nb01["y_test"][:50]
+    ae = ActivationExplorer(X, y, net.params(), nb01["dense_forward"], nb01["relu"], nb01["softmax"])
+    pictures = {ae.picture.image.value}
+    for i in (3, 7):
+        ae.controls["digit"].value = i
+        pictures.add(ae.picture.image.value)
+        assert [a.shape for a in ae.activations] == [(784,), (20,), (15,), (15,), (10,)]
+        np.testing.assert_allclose(ae.activations[-1], net.predict_proba(X[i])[0], rtol=1e-4, atol=1e-6)
+        assert f"label {y[i]}" in ae._title.get_text()
+    assert len(pictures) == 3
+    with pytest.raises(ValueError, match="index must be in 0..49, got 50"):
+        ae.show_digit(50)
+    check_static_picture(ae)

@@ -3,6 +3,8 @@
 - ``stepper``: ``BackwardStepper``, step a learner's ``Value`` graph backward one node at a time (notebook 03).
 - ``optimizers``: ``OptimizerPlayground``, the learner's optimizers racing on 2-D landscapes (notebook 06).
 - ``playground``: ``Playground2D``, train a small net on 2-D points with a live decision boundary.
+- ``neuron``: ``NeuronExplorer`` (sliders w1, w2, b of a two-input neuron) and ``ActivationExplorer``
+  (a digit through the learner's layers, every activation as bars) (notebook 01).
 - ``_parts``: what every widget shares: throttled events, figure to picture, controls, the static picture.
 
 Import the module you need (``from scratchnn.course.stepper import BackwardStepper``): this package

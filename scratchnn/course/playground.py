@@ -45,7 +45,7 @@ from ..pacing import Wakeup
 from ._parts import FigureImage, Paced, TeachingWidget, button, slider
 
 #: Seconds of training per chunk while Train runs (the kernel answers clicks between chunks).
-TRAIN_BUDGET = 0.08
+TRAIN_BUDGET = 0.05
 #: The plane shown: [-EXTENT, EXTENT] on both axes.
 EXTENT = 1.5
 CANVAS = 300
