@@ -86,6 +86,23 @@ def kernel_side(n):
     sizes = ["8, 8", "6", "4, 4"]
     row("Playground2D", "hidden sizes (new net)", timed(lambda i: setattr(pg.controls["hidden"], "value", sizes[i % 3]), n))
 
+    import scratchnn as snn
+    from scratchnn.course.neuron import ActivationExplorer, NeuronExplorer
+    nb01 = notebook_namespace("01", ["import numpy as np", "def relu(Z)", "def dense_forward", "def softmax",
+                                     "(X_train, y_train), (X_test"])
+    neuron = NeuronExplorer(nb01["sigmoid"])
+    row("NeuronExplorer", "w1 slider", timed(lambda i: setattr(neuron.controls["w1"], "value", -2 + 4 * i / n), n))
+    explorer = ActivationExplorer(nb01["X_test"][:1000], nb01["y_test"][:1000], snn.load_pretrained("seed").params(),
+                                  nb01["dense_forward"], nb01["relu"], nb01["softmax"])
+    row("ActivationExplorer", "digit slider", timed(lambda i: setattr(explorer.controls["digit"], "value", i + 1), n))
+
+    from scratchnn.course.nudge import GradientNudge
+    nb02 = notebook_namespace("02", ["import numpy as np", "x, w, b, y = 1.5", "def numerical", "def tanh_grads",
+                                     "def loss_tanh"])
+    nudge = GradientNudge(lambda p: nb02["loss_tanh"](1.5, p[0], p[1], 1.0), [0.5, -0.25],
+                          lambda p: nb02["tanh_grads"](1.5, p[0], p[1], 1.0), names=["w", "b"])
+    row("GradientNudge", "h slider", timed(lambda i: setattr(nudge.controls["h"], "value", -0.5 + i / n), n))
+
 
 def browser_side(n):
     import browser_harness as H

@@ -347,3 +347,47 @@ def test_the_activation_explorer_runs_a_digit_through_the_learners_layers(nb01):
     with pytest.raises(ValueError, match="index must be in 0..49, got 50"):
         ae.show_digit(50)
     check_static_picture(ae)
+
+
+# ---------------------------------------------------------------------------- 02: the gradient predicts the change
+
+@pytest.fixture(scope="module")
+def nb02():
+    return notebook_namespace("02", ["import numpy as np", "x, w, b, y = 1.5", "def numerical", "def tanh_grads",
+                                     "def loss_tanh"])
+
+
+def nudge02(nb02, grad=None):
+    from scratchnn.course.nudge import GradientNudge
+
+    loss, tanh_grads = nb02["loss_tanh"], grad or nb02["tanh_grads"]
+    return GradientNudge(lambda p: loss(1.5, p[0], p[1], 1.0), [0.5, -0.25],
+                         lambda p: tanh_grads(1.5, p[0], p[1], 1.0), names=["w", "b"])
+
+
+def test_a_small_nudge_changes_the_loss_by_what_the_learners_gradient_predicts(nb02):
+    nz = nudge02(nb02)
+    loss = lambda w, b: nb02["loss_tanh"](1.5, w, b, 1.0)
+    for param, h in [("w", 1e-3), ("b", -1e-3), ("w", 0.4)]:
+        nz.controls["param"].value, nz.controls["h"].value = param, h
+        p = np.array([0.5, -0.25]) + h * np.eye(2)[["w", "b"].index(param)]
+        assert nz.actual == pytest.approx(loss(*p) - loss(0.5, -0.25), rel=1e-12)
+        assert nz.predicted == pytest.approx(nz.analytic * h, rel=1e-12)
+    nz.set(param="w", h=1e-3)
+    assert nz.actual == pytest.approx(nz.predicted, rel=1e-2) and nz.numerical == pytest.approx(nz.analytic, rel=1e-5)
+    wrong = nudge02(nb02, grad=lambda *a: [-g for g in nb02["tanh_grads"](*a)])   # a sign slip
+    wrong.set(h=1e-3)
+    assert np.sign(wrong.actual) != np.sign(wrong.predicted)
+
+
+def test_switching_the_nudged_parameter_and_back_gives_the_same_picture(nb02):
+    nz = nudge02(nb02)
+    nz.controls["h"].value = -0.5
+    first = nz.picture.image.value
+    nz.controls["param"].value = "b"
+    assert nz.picture.image.value != first
+    nz.controls["param"].value = "w"
+    assert nz.picture.image.value == first          # the points are drawn in w's axes again, not b's
+    check_static_picture(nz)
+    with pytest.raises(ValueError, match="grad\\(p\\) must have one entry per parameter, 2; got shape \\(3,\\)"):
+        type(nz)(lambda p: 0.0, [1.0, 2.0], lambda p: [0, 0, 0])

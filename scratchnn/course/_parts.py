@@ -102,11 +102,16 @@ class FigureImage:
         self._scenes.clear()
 
     def scene(self, key, draw):
+        """Switch to background ``key``; the axes get back the limits they had when it was drawn
+        (the animated artists are drawn in them)."""
         if key not in self._scenes:
             draw()
             self.fig.canvas.draw()
-            self._scenes[key] = self.fig.canvas.copy_from_bbox(self.fig.bbox)
-        self._background = self._scenes[key]
+            limits = [(ax, ax.get_xlim(), ax.get_ylim()) for ax in self.fig.axes]
+            self._scenes[key] = self.fig.canvas.copy_from_bbox(self.fig.bbox), limits
+        self._background, limits = self._scenes[key]
+        for ax, xlim, ylim in limits:
+            ax.set(xlim=xlim, ylim=ylim)
 
     def png(self):
         """The figure as PNG bytes (Agg, fast compression: the browser decodes it either way)."""

@@ -190,11 +190,7 @@ class OptimizerPlayground(TeachingWidget):
             self._switch(name)
 
     def _switch(self, name):
-        """Show landscape ``name``: its window on the axes (the paths are drawn in it), its background."""
         self.landscape = name
-        land = self.landscapes[name]
-        for ax in self.axes:
-            ax.set(xlim=land.xlim, ylim=land.ylim)
         self.picture.scene(name, self._draw_landscape)
 
     def _draw_landscape(self):
@@ -209,6 +205,7 @@ class OptimizerPlayground(TeachingWidget):
             self._contours.append(ax.contour(ws, bs, levels, levels=14, colors="0.75", linewidths=0.7,
                                              linestyles="solid"))
             ax.plot(*land.start, "ko", ms=4)
+            ax.set(xlim=land.xlim, ylim=land.ylim)
             ax.set_xlabel(land.labels[0], fontsize=8)
             ax.tick_params(labelsize=7)
         self.axes[0].set_ylabel(land.labels[1], fontsize=8)

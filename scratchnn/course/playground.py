@@ -226,8 +226,9 @@ class Playground2D(TeachingWidget):
         kwargs = {"weight_decay": self.weight_decay} if self.takes_weight_decay else {}
         self.optimizer = self.optimizer_class(self.lr, **kwargs)
         self.losses = []
-        self._loss_ax.set_xlim(0, 50)
-        self.picture.invalidate()
+        if self._loss_ax.get_xlim() != (0, 50):            # new ticks: the background is drawn again
+            self._loss_ax.set_xlim(0, 50)
+            self.picture.invalidate()
         self._redraw()
 
     def add_point(self, x, y, label):
