@@ -10,11 +10,13 @@ The stepper does the same with your functions, one ``_backward`` per Step: the n
 gets a gold frame, the edges it pushed gradient into turn red, and its inputs' gradients (red numbers) fill
 in. Back replays the steps before (gradients add up with ``+=``, so they cannot be subtracted);
 Reset starts again. The graph is drawn as notebook 03's ``draw``: inputs left, data in black, grad
-in red.
+in red. The picture of every step is drawn once, when the stepper is made, so a click only sends it.
 
 It runs your graph's own closures, so it sets the ``grad`` of your nodes as ``backward`` would.
 """
 from __future__ import annotations
+
+import html
 
 import ipywidgets as widgets
 from matplotlib.patches import Rectangle
@@ -69,6 +71,11 @@ class BackwardStepper(TeachingWidget):
         self.controls["reset"].on_click(lambda _: self.reset())
         self.status = widgets.HTML()
         self.status.add_class("scratchnn-stepper-status")
+        # Every step's picture is drawn now, once (about 50 ms each), so a click only sends one.
+        self._pictures = {}
+        self._replay(0)
+        for _ in self.backward_order:
+            self.step()
         self._replay(0)
         self._build([widgets.HBox(list(self.controls.values()) + [self.status]), self.picture.image], hide)
 
@@ -104,8 +111,8 @@ class BackwardStepper(TeachingWidget):
     def _draw_graph(self):
         columns = max(c for c, _ in self._pos.values()) + 1
         rows = max(sum(1 for c, _ in self._pos.values() if c == col) for col in range(columns))
-        self.picture = FigureImage(figsize=(max(4.0, 1.5 * columns), 0.9 + 0.85 * rows))
-        ax = self.picture.fig.add_axes([0, 0, 1, 0.9])
+        self.picture = FigureImage(figsize=(max(4.0, 1.5 * columns), 0.5 + 0.85 * rows))
+        ax = self.picture.fig.add_axes([0, 0, 1, 1])
         self._edges, self._grads = {}, {}      # edge -> its (xs, ys); node -> its grad's text
         for node in self.order:
             for child in node._prev:
@@ -123,11 +130,25 @@ class BackwardStepper(TeachingWidget):
         # The node that just ran: a gold frame drawn over its box; the edges it pushed into, red.
         self._pushed = ax.plot([], [], color=PUSHED, lw=2.5)[0]
         self._highlight = ax.add_patch(Rectangle((0, 0), 0.86, 0.66, fill=False, edgecolor=CURRENT, lw=4, visible=False))
-        self._title = self.picture.fig.suptitle("", fontsize=10, y=0.97)
-        self.picture.animate([self._pushed, *self._grads.values(), self._highlight, self._title])
+        self.picture.animate([self._pushed, *self._grads.values(), self._highlight])
 
     def _show(self):
-        current = self.current
+        current, total = self.current, len(self.backward_order)
+        if current is None:
+            text = f"step 0 of {total}: the output's gradient is 1, every other 0"
+        elif current._prev:
+            text = f"step {self.position} of {total}: {_name(current)} pushed its gradient into its {len(set(current._prev))} input(s)"
+        else:
+            text = f"step {self.position} of {total}: {_name(current)} is a leaf, its _backward has nothing to do"
+        if self.position == total:
+            text += " (done: every gradient is in)"
+        self.status.value = f'<span data-position="{self.position}" data-total="{total}">{html.escape(text)}</span>'
+        if self.position not in self._pictures:
+            self._pictures[self.position] = self._draw_step(current)
+        self.picture.image.value = self._pictures[self.position]
+
+    def _draw_step(self, current):
+        """PNG of the graph now: ``current`` framed in gold, the edges it pushed into red, every grad."""
         if current is not None:
             x, y = self._pos[current]
             self._highlight.set_xy((x - 0.43, y - 0.33))
@@ -141,15 +162,4 @@ class BackwardStepper(TeachingWidget):
                 xs += [*ex, float("nan")]
                 ys += [*ey, float("nan")]
         self._pushed.set_data(xs, ys)
-        total = len(self.backward_order)
-        if current is None:
-            text = f"step 0 of {total}: the output's gradient is 1, every other 0"
-        elif current._prev:
-            text = f"step {self.position} of {total}: {_name(current)} pushed its gradient into its {len(set(current._prev))} input(s)"
-        else:
-            text = f"step {self.position} of {total}: {_name(current)} is a leaf, its _backward has nothing to do"
-        if self.position == total:
-            text += " (done: every gradient is in)"
-        self._title.set_text(text)
-        self.status.value = f'<span data-position="{self.position}" data-total="{total}"></span>'
-        self.picture.show()
+        return self.picture.png()
