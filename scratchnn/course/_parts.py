@@ -14,8 +14,8 @@ The static picture. ``nbconvert --to html`` (and nbviewer) render a widget outpu
 state saved in the notebook, otherwise nothing; GitHub never runs widgets. So displaying a widget
 writes two outputs: the live view, then a ``text/html`` + ``image/png`` picture of the widget's state
 at that moment (class ``scratchnn-static``). The live view carries a one-line style rule that hides
-a static picture in the same cell's outputs, so a live notebook shows the widget once; a saved one
-read without a kernel shows the picture. Its ``text/html`` holds the PNG's base64 text: nbval needs
+a static picture in the same cell's outputs (CSS ``:has``: Chromium 105, Firefox 121, Safari 15.4),
+so a live notebook shows the widget once; a saved one read without a kernel shows the picture. Its ``text/html`` holds the PNG's base64 text: nbval needs
 a sanitize rule (``data:image/png;base64,...``) or ``# NBVAL_IGNORE_OUTPUT`` on such a cell.
 """
 from __future__ import annotations
@@ -48,9 +48,8 @@ class Paced:
     def __init__(self, action, interval=REDRAW_INTERVAL, clock=time.monotonic):
         self.action = action
         self.throttle = Throttle(interval, clock)
-        self._wakeup = Wakeup(self._catch_up)
+        self._wakeup = Wakeup(self.flush)
         self.pending = False
-        self.runs = 0
 
     def __call__(self, *_event):
         self.pending = True
@@ -66,12 +65,8 @@ class Paced:
             self.throttle.wait(force=True)
             self._run()
 
-    def _catch_up(self):
-        self.flush()
-
     def _run(self):
         self.pending = False
-        self.runs += 1
         self.action()
 
 
@@ -185,8 +180,9 @@ class TeachingWidget:
         display(self.static_bundle(), raw=True)
 
 
-def button(description, tooltip="", icon=""):
-    b = widgets.Button(description=description, tooltip=tooltip or description, icon=icon,
+def button(description, tooltip=""):
+    """A button with the class ``scratchnn-<description>`` (lower case, dashes), for tests and styles."""
+    b = widgets.Button(description=description, tooltip=tooltip or description,
                        layout=widgets.Layout(width="auto"))
     b.add_class("scratchnn-" + description.lower().replace(" ", "-"))
     return b

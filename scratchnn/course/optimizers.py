@@ -126,7 +126,8 @@ class OptimizerPlayground(TeachingWidget):
         for name, control in self.controls.items():
             if name != "play":
                 control.observe(lambda change, name=name: self._on_control(name, change["new"]), "value")
-        self._recompute()
+        self.paths, self.diverged = {}, {}
+        self._recompute(self.optimizers)
         self._show()
         sliders = [c for n, c in self.controls.items() if n not in ("landscape", "play", "step")]
         self._build([widgets.HBox([self.controls["landscape"], self.controls["play"], self.controls["step"]]),
@@ -149,8 +150,10 @@ class OptimizerPlayground(TeachingWidget):
                 setattr(self, name, float(value))
         if step is not None:
             self.step = int(min(max(step, 0), self.steps))
-        if any(v is not None for v in (landscape, lr, beta, beta1, beta2)):
-            self._recompute()
+        if any(v is not None for v in (landscape, beta, beta1, beta2)):
+            self._recompute(self.optimizers)
+        elif lr:
+            self._recompute(lr)                   # a learning rate moves only its optimizer's path
         self._redraw()
 
     def _on_control(self, name, value):
@@ -159,11 +162,10 @@ class OptimizerPlayground(TeachingWidget):
         else:
             self.set(**{name: value})
 
-    def _recompute(self):
+    def _recompute(self, names):
         land = self.landscapes[self.landscape]
-        self.paths, self.diverged = {}, {}
-        for name, cls in self.optimizers.items():
-            optimizer = build(cls, self.lr[name], self.beta, self.beta1, self.beta2)
+        for name in names:
+            optimizer = build(self.optimizers[name], self.lr[name], self.beta, self.beta1, self.beta2)
             self.paths[name], self.diverged[name] = descend(optimizer, land, self.steps)
 
     # ------------------------------------------------------------------ the picture

@@ -45,7 +45,7 @@ from ..pacing import Wakeup
 from ._parts import FigureImage, Paced, TeachingWidget, button, slider
 
 #: Seconds of training per chunk while Train runs (the kernel answers clicks between chunks).
-TRAIN_BUDGET = 0.05
+TRAIN_BUDGET = 0.03
 #: The plane shown: [-EXTENT, EXTENT] on both axes.
 EXTENT = 1.5
 CANVAS = 300
@@ -84,9 +84,10 @@ def make_dataset(name, n=200, noise=0.1, seed=0):
 
 
 def parse_hidden(text):
-    """ "8, 8" -> (8, 8); "" -> () (no hidden layer: a straight boundary)."""
+    """ "8, 8" or (8, 8) -> (8, 8); "" -> () (no hidden layer: a straight boundary)."""
+    parts = text.replace(",", " ").split() if isinstance(text, str) else text
     try:
-        sizes = tuple(int(s) for s in str(text).replace(",", " ").split())
+        sizes = tuple(int(s) for s in parts)
     except ValueError:
         sizes = None
     if sizes is None or any(not 1 <= s <= 64 for s in sizes) or len(sizes) > 4:
@@ -127,7 +128,7 @@ class Playground2D(TeachingWidget):
         self.activation = activation or next(iter(self.activations))
         self.takes_weight_decay = "weight_decay" in inspect.signature(optimizer).parameters
         self.n_points, self.lr, self.batch_size, self.weight_decay = n_points, lr, batch_size, weight_decay
-        self.hidden = parse_hidden(" ".join(map(str, hidden)))
+        self.hidden = parse_hidden(hidden)
         self.dataset = dataset
         self.X, self.y = make_dataset(dataset, n_points, seed=seed)
         self.running = False
@@ -194,7 +195,7 @@ class Playground2D(TeachingWidget):
             self.X, self.y = make_dataset(dataset, self.n_points, seed=self.seed)
             self.dataset, rebuild = dataset, True
         if hidden is not None:
-            self.hidden, rebuild = parse_hidden(" ".join(map(str, hidden)) if not isinstance(hidden, str) else hidden), True
+            self.hidden, rebuild = parse_hidden(hidden), True
         if activation is not None:
             if activation not in self.activations:
                 raise ValueError(f"activation must be one of {list(self.activations)}, got {activation!r}")
