@@ -391,3 +391,12 @@ def test_switching_the_nudged_parameter_and_back_gives_the_same_picture(nb02):
     check_static_picture(nz)
     with pytest.raises(ValueError, match="grad\\(p\\) must have one entry per parameter, 2; got shape \\(3,\\)"):
         type(nz)(lambda p: 0.0, [1.0, 2.0], lambda p: [0, 0, 0])
+
+
+def test_the_first_epoch_already_shows_on_the_loss_curve():
+    from scratchnn.course.playground import Playground2D
+
+    pg = Playground2D(hidden=(4,))
+    before = pg.picture.image.value
+    pg.step()
+    assert pg.picture.image.value != before, "one epoch: one point, which a plain line does not draw"

@@ -158,7 +158,7 @@ class Playground2D(TeachingWidget):
         ax.set_title("training loss", fontsize=9)
         ax.tick_params(labelsize=7)
         ax.xaxis.label.set_size(8)
-        self._loss_ax, self._loss_line = ax, ax.plot([], [], color="k", lw=1.2)[0]
+        self._loss_ax, self._loss_line = ax, ax.plot([], [], ".-", color="k", lw=1.2, ms=3)[0]  # dots: epoch 1 shows
         self.picture.animate([self._loss_line])
         self.units = widgets.Image(format="png")
         self.units.add_class("scratchnn-picture")

@@ -221,3 +221,21 @@ def test_playground_trains_steps_and_takes_clicked_points(demo_page):
                         arg=[points], timeout=15_000, polling=50)
     assert not our_errors(demo_page), our_errors(demo_page)
     H.SUMMARY.append("2-D playground Step click -> new picture (ms): " + " ".join(f"{t:.0f}" for t in steps))
+
+
+def test_voila_shows_the_widgets_live_and_hides_their_static_pictures(chromium, demo_server):
+    if demo_server.notebook_path != "/lab/tree/":
+        pytest.skip("Voila once is enough: through the JupyterLab server's extension")
+    page = H.BrowserPage(chromium, viewport=(1400, 1100))
+    try:
+        p = page.page
+        p.goto(f"{demo_server.url}/voila/render/tests/data/{DEMO.name}?token={demo_server.token}")
+        p.wait_for_function(f"() => document.querySelectorAll('.scratchnn-live img.scratchnn-picture').length >= {WIDGETS}",
+                            timeout=180_000, polling=200)
+        shown = p.evaluate("() => [...document.querySelectorAll('.scratchnn-static')].map(e => getComputedStyle(e).display)")
+        assert shown and set(shown) == {"none"}, f"static pictures beside live widgets in Voila: {shown}"
+        latencies, before, after = click_latencies(p, ".scratchnn-backwardstepper", ".scratchnn-step", 3)
+        assert changed_pixels(before, after) > 0.001
+        assert not our_errors(page), our_errors(page)
+    finally:
+        page.close()
