@@ -68,7 +68,7 @@ def kernel_side(n):
     opt = OptimizerPlayground({"GD": nb06["MyGD"], "momentum": nb06["MyMomentum"], "Adam": nb06["MyAdam"]},
                               line_fit=lambda p: nb06["loss_and_grad"](p, nb06["x"], nb06["y"]), start=nb06["P0"])
     lrs = np.geomspace(0.005, 0.05, n)
-    row("OptimizerPlayground", "lr slider (3 paths of 100 steps)", timed(lambda i: setattr(opt.controls["lr GD"], "value", lrs[i]), n))
+    row("OptimizerPlayground", "lr slider (its path: 100 steps)", timed(lambda i: setattr(opt.controls["lr GD"], "value", lrs[i]), n))
     row("OptimizerPlayground", "step slider / Play frame", timed(lambda i: setattr(opt.controls["step"], "value", i % 100), n))
     names = list(opt.landscapes)
     row("OptimizerPlayground", "landscape", timed(lambda i: setattr(opt.controls["landscape"], "value", names[(i + 1) % 3]), n))
