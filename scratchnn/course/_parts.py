@@ -15,8 +15,9 @@ state saved in the notebook, otherwise nothing; GitHub never runs widgets. So di
 writes two outputs: the live view, then a ``text/html`` + ``image/png`` picture of the widget's state
 at that moment (class ``scratchnn-static``). The live view carries a one-line style rule that hides
 a static picture in the same cell's outputs (CSS ``:has``: Chromium 105, Firefox 121, Safari 15.4),
-so a live notebook shows the widget once; a saved one read without a kernel shows the picture. Its ``text/html`` holds the PNG's base64 text: nbval needs
-a sanitize rule (``data:image/png;base64,...``) or ``# NBVAL_IGNORE_OUTPUT`` on such a cell.
+so a live notebook shows the widget once; a saved one read without a kernel shows the picture.
+Its ``text/html`` holds the PNG's base64 text: nbval needs a sanitize rule for
+``data:image/png;base64,...`` or ``# NBVAL_IGNORE_OUTPUT`` on such a cell.
 """
 from __future__ import annotations
 
@@ -70,6 +71,13 @@ class Paced:
         self.action()
 
 
+def png_bytes(rgb):
+    """An ``(H, W, 3)`` uint8 array as PNG bytes, compressed fast (the browser decodes it either way)."""
+    out = io.BytesIO()
+    Image.fromarray(rgb).save(out, format="png", compress_level=1)
+    return out.getvalue()
+
+
 class FigureImage:
     """A matplotlib figure shown in an ``ipywidgets.Image``; ``show()`` renders it and sends the PNG.
 
@@ -118,10 +126,7 @@ class FigureImage:
             canvas.restore_region(self._background)
         for artist in self.animated:
             (artist.axes or self.fig).draw_artist(artist)
-        rgb = np.asarray(canvas.buffer_rgba())[..., :3]
-        out = io.BytesIO()
-        Image.fromarray(rgb).save(out, format="png", compress_level=1)
-        return out.getvalue()
+        return png_bytes(np.asarray(canvas.buffer_rgba())[..., :3])
 
     def show(self):
         self.image.value = self.png()
@@ -152,7 +157,6 @@ class TeachingWidget:
                              f"{sorted(self.controls)}, got {unknown}")
         for name in hide:
             self.controls[name].layout.display = "none"
-        self.hidden_controls = hide
         self.view = Panel([widgets.HTML(HIDE_STATIC_CSS, layout=widgets.Layout(display="none")), *rows],
                           label=f"{type(self).__name__}: {self.label}")
         self.view.add_class("scratchnn-live")
@@ -190,7 +194,7 @@ def button(description, tooltip=""):
 
 def slider(description, value, lo, hi, step, log=False, readout_format=".3g", width="260px"):
     """A float slider (``log=True``: logarithmic, ``lo`` and ``hi`` as exponents of 10) that sends
-    its value only while the kernel keeps up (``continuous_update`` stays on: the events are paced)."""
+    every move while dragged (``continuous_update``); the widget paces its redraws with ``Paced``."""
     cls = widgets.FloatLogSlider if log else widgets.FloatSlider
     s = cls(value=value, min=lo, max=hi, step=step, description=description, readout_format=readout_format,
             continuous_update=True, style={"description_width": "70px"}, layout=widgets.Layout(width=width))

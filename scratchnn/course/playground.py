@@ -42,7 +42,7 @@ from ..losses import CrossEntropyLoss
 from ..net import Net
 from ..optim import Adam
 from ..pacing import Wakeup
-from ._parts import FigureImage, Paced, TeachingWidget, button, slider
+from ._parts import FigureImage, Paced, TeachingWidget, button, png_bytes, slider
 
 #: Seconds of training per chunk while Train runs (the kernel answers clicks between chunks).
 TRAIN_BUDGET = 0.03
@@ -99,12 +99,6 @@ def _grid(n):
     ticks = np.linspace(-EXTENT, EXTENT, n)
     gx, gy = np.meshgrid(ticks, ticks[::-1])                 # row 0 is the top: y = +EXTENT
     return np.c_[gx.ravel(), gy.ravel()].astype(np.float32)
-
-
-def _png(rgb):
-    out = io.BytesIO()
-    Image.fromarray(rgb).save(out, format="png", compress_level=1)
-    return out.getvalue()
 
 
 class Playground2D(TeachingWidget):
@@ -326,7 +320,7 @@ class Playground2D(TeachingWidget):
     def _show(self):
         self._rgb = self._boundary_rgb()
         self._paint_canvas()
-        self.units.value = _png(self._units_rgb())
+        self.units.value = png_bytes(self._units_rgb())
         epochs = len(self.losses)
         if epochs > self._loss_ax.get_xlim()[1]:
             self._loss_ax.set_xlim(0, 2 * epochs)
@@ -352,6 +346,4 @@ class Playground2D(TeachingWidget):
         for p in parts:
             out.paste(p, (x, 0))
             x += p.width + 10
-        buf = io.BytesIO()
-        out.save(buf, format="png")
-        return buf.getvalue()
+        return png_bytes(np.asarray(out))
