@@ -343,6 +343,9 @@ def test_the_activation_explorer_runs_a_digit_through_the_learners_layers(nb01):
         assert [a.shape for a in ae.activations] == [(784,), (20,), (15,), (15,), (10,)]
         np.testing.assert_allclose(ae.activations[-1], net.predict_proba(X[i])[0], rtol=1e-4, atol=1e-6)
         assert f"label {y[i]}" in ae._title.get_text()
+        W1 = net.params()[0]
+        assert ae.top_unit == np.argmax(np.maximum(X[i] @ W1 + net.params()[1], 0))
+        np.testing.assert_allclose(ae.contributions.ravel(), X[i] * W1[:, ae.top_unit], rtol=1e-6)
     assert len(pictures) == 3
     with pytest.raises(ValueError, match="index must be in 0..49, got 50"):
         ae.show_digit(50)

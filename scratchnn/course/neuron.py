@@ -3,6 +3,7 @@
     from scratchnn.course.neuron import NeuronExplorer, ActivationExplorer
     NeuronExplorer(sigmoid)                        # notebook 01's sigmoid (or relu): sliders w1, w2, b
     ActivationExplorer(X_test, y_test, params, dense_forward, relu, softmax)   # notebook 01's functions
+    ActivationExplorer(X_test, y_test, net.params(), dense_forward, relu, softmax)   # 10: the trained net
 
 ``NeuronExplorer(activation)`` shows ``a = activation(w1 x1 + w2 x2 + b)`` over the plane as a
 colour map, with the decision line ``w1 x1 + w2 x2 + b = 0`` on it: move a weight and the line
@@ -102,7 +103,9 @@ class ActivationExplorer(TeachingWidget):
     ``params`` is ``[W1, b1, W2, b2, ...]`` (notebook 01's ``init_params``, or ``net.params()``);
     ``dense_forward(X, W, b)``, ``relu(Z)`` and ``softmax(Z)`` are the learner's functions.
     ``explorer.show_digit(i)`` is what the slider calls; ``explorer.activations`` holds
-    ``[x, A1, ..., P]`` for the digit shown. ``hide`` takes ``"digit"``.
+    ``[x, A1, ..., P]`` for the digit shown. Beside the digit, a look inside (notebook 10): what
+    each pixel gave the most active first-layer unit, ``x_i * W1[i, j]`` (``explorer.contributions``,
+    red pushes it up, blue down). ``hide`` takes ``"digit"``.
     """
 
     label = "a digit's activations, layer by layer"
@@ -114,17 +117,22 @@ class ActivationExplorer(TeachingWidget):
         self.dense_forward, self.relu, self.softmax = dense_forward, relu, softmax
         sizes = [W.shape[1] for W in self.params[0::2]]
         sample = self._forward(self.X[:500])                  # a scale per layer that fits most digits
-        self.picture = FigureImage(figsize=(2.2 + 1.6 * len(sizes), 2.6))
+        self.picture = FigureImage(figsize=(3.8 + 1.6 * len(sizes), 2.6))
         fig = self.picture.fig
-        grid = fig.add_gridspec(1, len(sizes) + 1, width_ratios=[1.2] + [1.0] * len(sizes),
-                                left=0.03, right=0.98, bottom=0.16, top=0.84, wspace=0.35)
+        grid = fig.add_gridspec(1, len(sizes) + 2, width_ratios=[1.2, 1.2] + [1.0] * len(sizes),
+                                left=0.02, right=0.98, bottom=0.16, top=0.84, wspace=0.35)
         ax = fig.add_subplot(grid[0])
         self._digit = ax.imshow(np.zeros((28, 28)), cmap="gray_r", vmin=0, vmax=1)
         ax.axis("off")
         self._title = ax.set_title("", fontsize=9)
-        self._bars, artists = [], [self._digit, self._title]
+        # Look inside: what each pixel gave the most active first-layer unit, x_i * W1[i, j].
+        ax = fig.add_subplot(grid[1])
+        self._inside = ax.imshow(np.zeros((28, 28)), cmap="RdBu_r", vmin=-1, vmax=1)
+        ax.axis("off")
+        self._inside_title = ax.set_title("", fontsize=8)
+        self._bars, artists = [], [self._digit, self._title, self._inside, self._inside_title]
         for l, (size, A) in enumerate(zip(sizes, sample[1:]), start=1):
-            ax = fig.add_subplot(grid[l])
+            ax = fig.add_subplot(grid[l + 1])
             last = l == len(sizes)
             bars = ax.bar(np.arange(size), np.zeros(size), color="tab:green" if last else "tab:blue")
             top = 1.0 if last else float(np.percentile(A.max(axis=1), 95)) or 1.0
@@ -167,6 +175,12 @@ class ActivationExplorer(TeachingWidget):
         self._digit.set_data(x.reshape(28, 28))
         P = self.activations[-1]
         self._title.set_text(f"label {self.y[self.index]}, net says {int(P.argmax())}")
+        self.top_unit = int(np.argmax(self.activations[1]))
+        self.contributions = (x[0] * self.params[0][:, self.top_unit]).reshape(28, 28)
+        scale = float(np.abs(self.contributions).max()) or 1.0
+        self._inside.set_data(self.contributions)
+        self._inside.set_clim(-scale, scale)
+        self._inside_title.set_text(f"pixel × weight into A1[{self.top_unit}]\n(its most active unit)")
         for bars, A in zip(self._bars, self.activations[1:]):
             for bar, a in zip(bars, A):
                 bar.set_height(a)
