@@ -103,6 +103,13 @@ def kernel_side(n):
                           lambda p: nb02["tanh_grads"](1.5, p[0], p[1], 1.0), names=["w", "b"])
     row("GradientNudge", "h slider", timed(lambda i: setattr(nudge.controls["h"], "value", -0.5 + i / n), n))
 
+    from scratchnn.course.init_scale import InitScaleExplorer
+    (X_train, y_train), _ = snn.load_mnist()
+    init = InitScaleExplorer(X_train[:500], y_train[:500])
+    scales = np.geomspace(0.1, 5, n)
+    row("InitScaleExplorer", "scale slider (new net, forward + backward)",
+        timed(lambda i: setattr(init.controls["scale"], "value", scales[i]), n))
+
 
 def browser_side(n):
     import browser_harness as H

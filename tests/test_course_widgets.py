@@ -403,3 +403,28 @@ def test_the_first_epoch_already_shows_on_the_loss_curve():
     before = pg.picture.image.value
     pg.step()
     assert pg.picture.image.value != before, "one epoch: one point, which a plain line does not draw"
+
+
+# ---------------------------------------------------------------------------- 11: the init scale
+
+def test_the_init_scale_slider_fades_or_saturates_the_layers_as_notebook_11_finds():
+    import scratchnn as snn
+    from scratchnn.course.init_scale import InitScaleExplorer
+
+    (X, y), _ = snn.load_mnist()
+    ex = InitScaleExplorer(X[:300], y[:300])
+    he = ex.picture.image.value
+    std_A_he = [s[0] for s in ex.stats]
+    assert 0.1 < min(std_A_he) and max(std_A_he) < 1            # He's start keeps the signal's size
+    ex.controls["scale"].value = 0.1                             # too small: it fades layer by layer
+    std_A = [s[0] for s in ex.stats]
+    assert std_A[-1] < 1e-4 < std_A[0] and all(a > b for a, b in zip(std_A, std_A[1:]))
+    assert ex.picture.image.value != he
+    ex.controls["activation"].value, ex.controls["scale"].value = "sigmoid", 1.0
+    assert max(s[2] for s in ex.stats) == 0                      # no sigmoid saturated at He's start
+    ex.controls["scale"].value = 10.0
+    assert min(s[2] for s in ex.stats[1:]) > 0.5                 # saturated: most entries pass no gradient
+    net = ex.net()                                               # the net shown is notebook 11's deep_net
+    assert [layer.W.shape for layer in net.dense] == [(784, 64)] + [(64, 64)] * 5 + [(64, 10)]
+    assert net.dense[1].W.std() == pytest.approx(10 * np.sqrt(2 / 64), rel=0.05)
+    check_static_picture(ex)
