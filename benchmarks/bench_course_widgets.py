@@ -105,9 +105,9 @@ def kernel_side(n):
 
     from scratchnn.course.init_scale import InitScaleExplorer
     (X_train, y_train), _ = snn.load_mnist()
-    init = InitScaleExplorer(X_train[:500], y_train[:500])
+    init = InitScaleExplorer(X_train[:256], y_train[:256])
     scales = np.geomspace(0.1, 5, n)
-    row("InitScaleExplorer", "scale slider (new net, forward + backward)",
+    row("InitScaleExplorer", "scale slider (new net, forward + backward of 256)",
         timed(lambda i: setattr(init.controls["scale"], "value", scales[i]), n))
 
 

@@ -407,6 +407,17 @@ def test_the_first_epoch_already_shows_on_the_loss_curve():
 
 # ---------------------------------------------------------------------------- 11: the init scale
 
+def test_the_init_scale_explorer_takes_the_learners_layers(nb04_layers):
+    import scratchnn as snn
+    from scratchnn.course.init_scale import InitScaleExplorer
+
+    (X, y), _ = snn.load_mnist()
+    mine = InitScaleExplorer(X[:100], y[:100], dense=nb04_layers["MyDense"], activations={"my relu": nb04_layers["MyReLU"]})
+    library = InitScaleExplorer(X[:100], y[:100])
+    assert type(mine.net().dense[0]) is nb04_layers["MyDense"]
+    np.testing.assert_allclose(mine.stats, library.stats, rtol=1e-4)
+
+
 def test_the_init_scale_slider_fades_or_saturates_the_layers_as_notebook_11_finds():
     import scratchnn as snn
     from scratchnn.course.init_scale import InitScaleExplorer

@@ -1,8 +1,8 @@
 """Per-layer statistics of a deep net at its start, live as the init scale moves (notebook 11).
 
     from scratchnn.course.init_scale import InitScaleExplorer
-    InitScaleExplorer(X_fit[:500], y_fit[:500])               # notebook 11's data; scratchnn's Dense
-    InitScaleExplorer(X_fit[:500], y_fit[:500], dense=MyDense, activations={"relu": MyReLU})
+    InitScaleExplorer(X_fit[:256], y_fit[:256])               # notebook 11's data; scratchnn's Dense
+    InitScaleExplorer(X_fit[:256], y_fit[:256], dense=MyDense, activations={"relu": MyReLU})
 
 The net is notebook 11's ``deep_net``: ``depth`` hidden layers of ``width`` units and a softmax,
 each hidden ``W`` drawn from ``N(0, (scale * sqrt(2 / fan_in))^2)``, so ``scale = 1`` is He's start.
@@ -90,12 +90,10 @@ class InitScaleExplorer(TeachingWidget):
         net = self.net()
         # One BLAS thread, as fit: these matrices are small, and extra threads only wait on a busy machine.
         with np.errstate(over="ignore", invalid="ignore"), threadpool_limits(1, user_api="blas"):
-            net.loss_and_grads(self.X, self.y)                  # sets every layer's dW
-            hidden = net.dense[:-1]
-            A_in = [self.X, *net.activations(self.X)[:-1]]
+            net.loss_and_grads(self.X, self.y)                  # sets every layer's dW and cache
         self.stats = []
-        for layer, X_l, A in zip(hidden, A_in, A_in[1:]):
-            Z = np.asarray(X_l, dtype=layer.W.dtype) @ layer.W + layer.b
+        for layer in net.dense[:-1]:
+            _, Z, A = layer.cache                               # (X, Z, A): scratchnn's Dense and notebook 04's keep it
             self.stats.append((float(A.std()), float(layer.dW.std()), blocked_fraction(Z, A, layer.activation)))
         for line, column in zip(self._lines, zip(*self.stats)):
             line.set_ydata(np.maximum(column, 1e-12))         # a log axis cannot show 0

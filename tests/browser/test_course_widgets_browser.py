@@ -20,6 +20,7 @@ import browser_harness as H
 pytestmark = pytest.mark.browser
 
 DEMO = H.REPO / "tests" / "data" / "widgets_demo.ipynb"
+WIDGETS = 3                     # the demo's: BackwardStepper, OptimizerPlayground, Playground2D
 SERVED = [DEMO, H.REPO / "tests" / "_notebook_code.py",
           *sorted((H.REPO / "notebooks").glob("0[346]_*.ipynb"))]
 
@@ -79,8 +80,6 @@ def demo_page(chromium, demo_server):
     yield page
     page.close()
 
-
-WIDGETS = 3
 
 
 def picture(p, root):
