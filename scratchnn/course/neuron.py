@@ -13,7 +13,6 @@ notebook 01 prints its shapes, and shows every layer's activations as bars; a sl
 """
 from __future__ import annotations
 
-import html
 
 import numpy as np
 import ipywidgets as widgets
@@ -137,7 +136,7 @@ class ActivationExplorer(TeachingWidget):
             bars = ax.bar(np.arange(size), np.zeros(size), color="tab:green" if last else "tab:blue")
             top = 1.0 if last else float(np.percentile(A.max(axis=1), 95)) or 1.0
             ax.set(ylim=(0, top), xlim=(-0.7, size - 0.3))
-            ax.set_title(f"P (softmax)" if last else f"A{l} = relu(Z{l}), {size} units", fontsize=8)
+            ax.set_title("P (softmax)" if last else f"A{l} = relu(Z{l}), {size} units", fontsize=8)
             ax.tick_params(labelsize=6)
             if last:
                 ax.set_xticks(range(size))

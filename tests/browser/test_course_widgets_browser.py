@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import time
 
 import pytest
 
