@@ -82,7 +82,7 @@ class InitScaleExplorer(TeachingWidget):
         net = Net([InLayer(self.X.shape[1]), *hidden, self.dense(10, Softmax())], cost_function=CrossEntropyLoss,
                   seed=self.seed)
         rng = np.random.default_rng(self.seed)
-        for layer in hidden:
+        for layer in net.dense[:-1]:                            # Net trains copies of the layers it is given
             layer.W[...] = rng.normal(0, self.scale * np.sqrt(2 / layer.W.shape[0]), layer.W.shape)
         return net
 
