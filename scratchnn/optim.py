@@ -204,11 +204,14 @@ class Adam(Optimizer):
 OPTIMIZERS = {cls.name: cls for cls in (SGD, Momentum, Adam)}
 
 
-def get_optimizer(optimizer):
+def get_optimizer(optimizer, **options):
     """An optimizer from an instance, a class or a name (``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adam"``).
 
-    Your own works too: any object with ``step(params, grads)``.
+    Your own works too: any object with ``step(params, grads)``. ``options`` (``lr=0.1``,
+    ``weight_decay``, ``schedule``, ...) go to the constructor of a named optimizer.
     """
     if isinstance(optimizer, str) and optimizer.strip().lower() == "nesterov":
-        return Momentum(nesterov=True)
+        return Momentum(nesterov=True, **options)
+    if options and isinstance(optimizer, str) and optimizer.strip().lower() in OPTIMIZERS:
+        return OPTIMIZERS[optimizer.strip().lower()](**options)
     return resolve(optimizer, Optimizer, OPTIMIZERS, "optimizer", duck=("step",))

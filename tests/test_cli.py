@@ -234,7 +234,7 @@ def test_info_lists_versions_data_and_shipped_models(shipped, capsys):
 
 def test_info_with_nothing_shipped_and_no_local_data(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(pretrained, "available", lambda: [])
-    monkeypatch.setattr(datasets, "REPO_DIR", tmp_path / "nothing")
+    monkeypatch.setattr(datasets, "PACKAGED_DIR", tmp_path / "nothing")
     monkeypatch.delenv("SCRATCHNN_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert main(["info"]) == 0

@@ -21,7 +21,7 @@ import pytest
 import scratchnn as snn
 from scratchnn import datasets
 
-VENDORED = datasets.REPO_DIR  # captured before any test monkeypatches it
+VENDORED = Path(__file__).resolve().parents[1] / "data" / "mnist"  # the repository's copy
 LABELS = "t10k-labels-idx1-ubyte"  # the smallest file (4.5 KB gzipped): quick to serve and corrupt
 
 
@@ -135,7 +135,7 @@ def isolated(monkeypatch, tmp_path):
     """No repository data, no $SCRATCHNN_DATA, an empty cache in tmp; returns the cache dir."""
     empty = tmp_path / "empty_repo"
     empty.mkdir()
-    monkeypatch.setattr(datasets, "REPO_DIR", empty)
+    monkeypatch.setattr(datasets, "PACKAGED_DIR", empty)
     monkeypatch.delenv("SCRATCHNN_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("SCRATCHNN_CACHE", str(tmp_path / "shared"))
@@ -145,11 +145,11 @@ def isolated(monkeypatch, tmp_path):
     return tmp_path / "xdg" / "scratchnn" / "mnist"
 
 
-def test_search_order_is_env_then_repo_then_cache(isolated, monkeypatch, tmp_path):
+def test_search_order_is_env_then_package_then_cache(isolated, monkeypatch, tmp_path):
     monkeypatch.setenv("SCRATCHNN_DATA", str(tmp_path / "mine"))
-    assert datasets.search_dirs() == [tmp_path / "mine", datasets.REPO_DIR, isolated]
+    assert datasets.search_dirs() == [tmp_path / "mine", datasets.PACKAGED_DIR, isolated]
     monkeypatch.delenv("SCRATCHNN_DATA")
-    assert datasets.search_dirs() == [datasets.REPO_DIR, isolated]
+    assert datasets.search_dirs() == [datasets.PACKAGED_DIR, isolated]
 
 
 def test_locate_finds_the_first_place_holding_a_file(isolated, monkeypatch, tmp_path):
