@@ -74,7 +74,7 @@ def open_regular(path, expected="a regular file"):
     if not stat.S_ISREG(mode):
         os.close(fd)
         raise refuse(mode)
-    return os.fdopen(fd, "rb")
+    return open(path, "rb", opener=lambda *_: fd)  # the file object keeps the path as its name
 
 
 def replaceable(path: Path):
