@@ -190,13 +190,14 @@ def atomic_write(path):
         f.flush()
         os.replace(tmp, path)  # still locked: no cleaner can take the finished file before the rename
     except BaseException as e:
+        with contextlib.suppress(OSError):  # flushing what is left would fail the same way again
+            f.close()
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
         if isinstance(e, OSError) and e.errno in _REASONS:
             raise _explained(e, path) from None
         raise
-    finally:
-        f.close()
+    f.close()
 
 
 def _explained(error, path):
