@@ -7,6 +7,7 @@ what came and what was expected.
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 import zipfile
@@ -123,7 +124,7 @@ def load(path, net_class):
         except Exception as e:  # zipfile.BadZipFile, OSError, ValueError, ...: all mean a broken archive
             raise ValueError(f"{path}: not a readable .npz archive (truncated or corrupt?): {e}") from None
         with archive:
-            layers, loss, dtype, expected, metadata, arrays = _read_model(archive, path)
+            layers, loss, dtype, metadata, arrays = _read_model(archive, path)
     net = net_class(layers, cost_function=loss, dtype=dtype)
     for name, p in zip(net.param_names(), net.params()):
         p[...] = arrays[name]
@@ -151,10 +152,9 @@ def _read_model(archive, path):
         raise ValueError(f"{path}: arrays do not match the architecture: missing {missing}, unexpected {extra}")
     arrays = {}
     for name, shape in expected.items():
-        arrays[name] = _read_member(archive, name, path,
-                                    lambda where, n, s, d, shape=shape: _check_header(where, n, s, d, shape))
+        arrays[name] = _read_member(archive, name, path, functools.partial(_check_header, needed=shape))
         _check_values(path, name, arrays[name], dtype)
-    return layers, loss, dtype, expected, metadata, arrays
+    return layers, loss, dtype, metadata, arrays
 
 
 def _read_member(archive, name, where, check):
