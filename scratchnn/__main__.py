@@ -230,7 +230,7 @@ def _check_writable(path):
     try:  # a device, FIFO, socket or symlink is never replaced, nor a read-only file
         replaceable(path)
     except (NotRegularFile, PermissionError) as e:
-        raise UsageError(f"argument --out: {e}") from None
+        raise UsageError(f"argument --out: {getattr(e, 'strerror', None) or e}") from None
     folder = path.absolute().parent
     while not folder.exists():  # saving creates missing folders: check the first one that exists
         folder = folder.parent
