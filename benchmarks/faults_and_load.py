@@ -196,15 +196,18 @@ def file_rows(work):
     os.chmod(devices / "ro.npz", 0o444)
     for name, kind in [("null", stat.S_ISCHR), ("fifo", stat.S_ISFIFO), ("link", stat.S_ISLNK)]:
         rc, text = said(NET + f"net.save({str(devices / name)!r})")
-        rows.append((f"save onto a {'character device (mknod c 1 3)' if name == 'null' else name}",
-                     rc != 0 and kind(os.lstat(devices / name).st_mode), text))
+        kept = kind(os.lstat(devices / name).st_mode)
+        rows.append((f"save onto a {'character device (mknod c 1 3)' if name == 'null' else name}", rc != 0 and kept,
+                     f"{text}; {'left as it was' if kept else 'replaced by a regular file'}"))
     rc, text = said(NET + f"net.save({str(devices / 'ro.npz')!r})")
     rows.append(("save onto a read-only (0444) model", rc != 0 and (devices / "ro.npz").read_bytes() == good.read_bytes(),
                  text))
     cli = subprocess.run([sys.executable, "-m", "scratchnn", "train", "--epochs", "0", "--limit", "100", "--out",
                           str(devices / "null")], cwd=work, capture_output=True, text=True, timeout=300)
-    rows.append(("`scratchnn train --out d/null` (a char device)",
-                 cli.returncode == 2 and stat.S_ISCHR(os.lstat(devices / "null").st_mode), cli.stderr.strip()))
+    kept = stat.S_ISCHR(os.lstat(devices / "null").st_mode)
+    rows.append(("`scratchnn train --out d/null` (a char device)", cli.returncode == 2 and kept,
+                 f"{(cli.stderr.strip() or cli.stdout.strip()).splitlines()[-1]}; "
+                 f"{'left as it was' if kept else 'replaced by a regular file'}"))
     rc, text = said(f"import scratchnn as snn\nsnn.Net.load({str(devices / 'fifo')!r})", timeout=30)
     rows.append(("Net.load of a FIFO nobody writes to", rc == 1 and "FIFO" in text, text))
     os.chmod(good, 0o600)
@@ -216,8 +219,10 @@ def file_rows(work):
     rc, text = said(NET + f"net.save({str(good)!r})\nprint('saved')")
     rows.append(("save with a stray .good.npz.99999999999.0bad.tmp", rc == 0 and not stray.exists(), text))
     # A writer in another PID namespace: its pid means nothing here, its lock on the temp file does.
+    # Its temp file is named with a pid no process has here, as a writer's in a container would be.
     stray.unlink(missing_ok=True)
-    live = work / ".good.npz.7.0123abcd.tmp"
+    unused = next(pid for pid in range(1000, 1 << 22) if not Path(f"/proc/{pid}").exists())
+    live = work / f".good.npz.{unused}.0123abcd.tmp"
     holder = subprocess.Popen(["unshare", "--pid", "--fork", sys.executable, "-c",
                                "import fcntl, os, sys, time\nfd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT)\n"
                                "fcntl.flock(fd, fcntl.LOCK_EX)\nprint(os.getpid(), flush=True)\ntime.sleep(60)",

@@ -184,7 +184,7 @@ def atomic_write(path):
         raise _explained(e, path) from None
     f = os.fdopen(fd, "wb")
     try:
-        if mode is not None:
+        if mode is not None and hasattr(os, "fchmod"):  # POSIX (Windows has no permission bits to keep)
             os.fchmod(fd, mode)
         yield f
         f.flush()
