@@ -6,7 +6,7 @@
     (X_train, y_train), (X_test, y_test) = snn.load_mnist()
     history = net.fit(X_train, y_train, validation_data=(X_test, y_test), seed=0)
 """
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: F401
 
 from . import checks, gradcheck, io, training  # noqa: E402
 from .activations import Identity, ReLU, Sigmoid, Softmax, Tanh  # noqa: E402

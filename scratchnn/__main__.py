@@ -3,7 +3,7 @@
 Every error is one line on stderr, ``scratchnn: error: ...``; the exit code is 2
 for a usage error (a bad option) and 1 for anything that went wrong while
 running (a bad model file, missing data). Set ``SCRATCHNN_DEBUG=1`` to get the
-full traceback of an unexpected error instead.
+full traceback instead (``0``, ``false``, ``no``, ``off`` or empty mean no).
 """
 from __future__ import annotations
 
@@ -37,9 +37,9 @@ examples:
 
 Run `python -m scratchnn COMMAND --help` for a command's options."""
 
-# Learning rates that work for each optimizer on MNIST when --lr is not given; adam's is the
-# default recipe's (scratchnn.training.default_optimizer, which also gives adam's weight decay).
-DEFAULT_LR = {"adam": None, "sgd": 0.1, "momentum": 0.05, "nesterov": 0.05}
+#: The --optimizer choices, built by ``optim.get_optimizer``. Without --lr each starts from its
+#: constructor's default, adam from the default recipe (``training.default_optimizer``).
+OPTIMIZER_NAMES = ("adam", "sgd", "momentum", "nesterov")
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
 #: Hidden widths the CLI accepts: wider nets than this do not fit in memory with MNIST's 784 inputs.
 MAX_HIDDEN = 100_000
@@ -77,9 +77,10 @@ def _port(text):
 
 
 def _number(integer=False, **rules):
-    """An argparse type: the text as a number checked by ``validation.positive`` (``minimum=0`` etc.)."""
+    """An argparse type: the text as a number checked by ``validation.positive`` (``minimum=0`` etc.),
+    whose wording of the rule the error uses ("expected a positive int, got 'x'")."""
     def parse(text):
-        from .validation import positive
+        from .validation import number_rule, positive
 
         try:
             value = int(text) if integer else float(text)
@@ -88,9 +89,8 @@ def _number(integer=False, **rules):
         try:
             return positive(value, "value", integer=integer, **rules)
         except ValueError:
-            kind = "int" if integer else "number"
-            rule = f"a positive {kind}" if "minimum" not in rules else f"a{'n' * integer} {kind} >= {rules['minimum']}"
-            raise argparse.ArgumentTypeError(f"expected {rule}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"expected {number_rule(integer, rules.get('minimum'))}, "
+                                             f"got {text!r}") from None
     return parse
 
 
@@ -110,6 +110,7 @@ def build_parser():
                     description=DESCRIPTION, epilog=EXAMPLES,
                     formatter_class=Formatter)
     from . import __version__
+    from .optim import get_optimizer
     from .training import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS
 
     parser.add_argument("--version", action="version", version=f"scratchnn {__version__}")
@@ -134,10 +135,10 @@ def build_parser():
                        help=f"passes over the training set (default: {DEFAULT_EPOCHS}, as Net.fit)")
     train.add_argument("--batch-size", type=_number(integer=True), default=DEFAULT_BATCH_SIZE, metavar="N",
                        help=f"examples per step (default: {DEFAULT_BATCH_SIZE}, as Net.fit)")
-    train.add_argument("--optimizer", choices=tuple(DEFAULT_LR), default="adam", help="(default: adam)")
+    train.add_argument("--optimizer", choices=OPTIMIZER_NAMES, default="adam", help="(default: adam)")
     train.add_argument("--lr", type=_number(), default=None,
                        help="learning rate (default: adam as Net.fit's recipe, " + ", ".join(
-                           f"{k} {v:g}" for k, v in DEFAULT_LR.items() if v) + ")")
+                           f"{k} {get_optimizer(k).lr:g}" for k in OPTIMIZER_NAMES[1:]) + ")")
     train.add_argument("--schedule", choices=("cosine", "constant"), default="cosine",
                        help="learning rate over the run: cosine decay to 0, or constant (default: cosine)")
     train.add_argument("--weight-decay", type=_number(minimum=0), default=None, metavar="WD",
@@ -198,20 +199,15 @@ def cmd_train(args, argv):
     import scratchnn as snn
 
     from .datasets import load_mnist
+    from .optim import get_optimizer
     from .training import default_optimizer
 
     _check_writable(args.out)
-    recipe = default_optimizer()
-    lr = (recipe.lr if args.optimizer == "adam" else DEFAULT_LR[args.optimizer]) if args.lr is None else args.lr
+    default = default_optimizer() if args.optimizer == "adam" else get_optimizer(args.optimizer)
+    lr = default.lr if args.lr is None else args.lr
     if args.weight_decay is None:
-        args.weight_decay = recipe.weight_decay if args.optimizer == "adam" else 0.0
-    optimizer = {
-        "adam": lambda: snn.Adam(lr=lr, weight_decay=args.weight_decay, schedule=args.schedule),
-        "sgd": lambda: snn.SGD(lr=lr, weight_decay=args.weight_decay, schedule=args.schedule),
-        "momentum": lambda: snn.Momentum(lr=lr, weight_decay=args.weight_decay, schedule=args.schedule),
-        "nesterov": lambda: snn.Momentum(lr=lr, nesterov=True, weight_decay=args.weight_decay,
-                                         schedule=args.schedule),
-    }[args.optimizer]()
+        args.weight_decay = default.weight_decay
+    optimizer = get_optimizer(args.optimizer, lr=lr, weight_decay=args.weight_decay, schedule=args.schedule)
     layers = [snn.InLayer(784), *(snn.Dense(n, args.activation) for n in args.hidden), snn.Dense(10, "softmax")]
     net = snn.Net(layers, cost_function=snn.CrossEntropyLoss, seed=args.seed)
     (X, y), (X_test, y_test) = load_mnist()
@@ -240,8 +236,14 @@ def cmd_train(args, argv):
 
 def _check_writable(path):
     """Refuse an --out that cannot be written before any data is loaded or any training is done."""
+    from ._io import NotRegularFile, replaceable
+
     if path.is_dir():
         raise UsageError(f"argument --out: {path} is a directory; give a file name like model.npz")
+    try:  # a device, FIFO, socket or symlink is never replaced, nor a read-only file
+        replaceable(path)
+    except (NotRegularFile, PermissionError) as e:
+        raise UsageError(f"argument --out: {getattr(e, 'strerror', None) or e}") from None
     folder = path.absolute().parent
     while not folder.exists():  # saving creates missing folders: check the first one that exists
         folder = folder.parent
@@ -359,6 +361,11 @@ def cmd_course(args, argv):
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "info": cmd_info, "draw": cmd_draw, "course": cmd_course}
 
 
+def debugging():
+    """True if ``SCRATCHNN_DEBUG`` asks for tracebacks: "0", "false", "no", "off" and "" do not."""
+    return os.environ.get("SCRATCHNN_DEBUG", "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
 def _one_line(error):
     return " ".join(str(error).split()) or type(error).__name__
 
@@ -386,12 +393,12 @@ def main(argv=None):
         print("scratchnn: interrupted", file=sys.stderr)
         return 130
     except (ValueError, OSError, RuntimeError, FloatingPointError) as e:
-        if os.environ.get("SCRATCHNN_DEBUG"):
+        if debugging():
             raise
         print(f"scratchnn: error: {_one_line(e)}", file=sys.stderr)
         return 1
     except Exception as e:  # a bug: still one line, with a way to see more
-        if os.environ.get("SCRATCHNN_DEBUG"):
+        if debugging():
             raise
         print(f"scratchnn: error: unexpected {type(e).__name__}: {_one_line(e)} "
               "(run with SCRATCHNN_DEBUG=1 for the traceback)", file=sys.stderr)

@@ -3,14 +3,17 @@
 Where the files are looked for, in order:
 
 1. ``$SCRATCHNN_DATA`` (a directory), if set;
-2. ``data/mnist/`` of the repository (the files ship with it, gzipped);
+2. the files installed with the package: ``data/mnist/`` of the repository, shipped gzipped as the
+   package data ``scratchnn.mnist`` (see ``pyproject.toml``), so a plain ``pip install`` has them;
 3. the user cache, ``~/.cache/scratchnn/mnist`` (or ``$XDG_CACHE_HOME``);
 4. a download from the public mirrors into that cache.
 
-Every file is checked against the SHA-256 of the original (uncompressed) file,
-and parsed only if its IDX header (magic number, dimensions) is what MNIST's is.
-Inflating a gzipped file stops at the original's size, so a file that would
-inflate to more (a "gzip bomb") costs nothing before it is refused.
+Only regular files are read (a directory or a FIFO named like an MNIST file is an
+error naming it), and never more bytes than the original file has. Every file is
+checked against the SHA-256 of the original (uncompressed) file, and parsed only
+if its IDX header (magic number, dimensions) is what MNIST's is. Inflating a
+gzipped file stops at the original's size, so a file that would inflate to more
+(a "gzip bomb") costs nothing before it is refused.
 
 The float32 images ``load_mnist()`` returns are shared: the first call on a
 machine writes them once to a ``.npy`` cache file (``$SCRATCHNN_CACHE``, else the
@@ -25,6 +28,7 @@ import contextlib
 import errno
 import hashlib
 import http.client
+import importlib.util
 import os
 import time
 import urllib.request
@@ -35,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._io import _WHY, atomic_write
+from ._io import NotRegularFile, atomic_write, open_regular, reason
 
 FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -55,7 +59,20 @@ MIRRORS = (
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
 GZIP_MAGIC = b"\x1f\x8b"
-REPO_DIR = Path(__file__).resolve().parent.parent / "data" / "mnist"
+
+
+def _packaged_dir() -> Path | None:
+    """Where the MNIST files installed with the package are (the package data ``scratchnn.mnist``)."""
+    try:
+        spec = importlib.util.find_spec(f"{__package__}.mnist")
+    except (ImportError, ValueError):
+        return None
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    return Path(locations[0]) if locations else None
+
+
+#: The MNIST files shipped with the package, or None if this install has none.
+PACKAGED_DIR = _packaged_dir()
 
 
 def checksums() -> dict[str, str]:
@@ -74,7 +91,7 @@ def search_dirs() -> list[Path]:
     dirs = []
     if os.environ.get("SCRATCHNN_DATA"):
         dirs.append(Path(os.environ["SCRATCHNN_DATA"]).expanduser())
-    dirs += [REPO_DIR, cache_dir()]
+    dirs += [d for d in (PACKAGED_DIR,) if d is not None] + [cache_dir()]
     return dirs
 
 
@@ -102,12 +119,7 @@ def load_mnist(flatten=True, normalize=True, dtype=np.float32, download=True, mi
 
     def images(a):
         a = a.reshape(len(a), -1) if flatten else a
-        if not normalize:
-            return a.copy()  # the parsed bytes are a read-only view of the file
-        # Divide straight into the result: one pass, no float temporaries.
-        X = np.empty(a.shape, dtype)
-        np.divide(a, dtype.type(255), out=X)
-        return X
+        return _scaled(a, dtype) if normalize else a.copy()  # the parsed bytes are a read-only view
 
     return ((images(arrays["train_images"]), arrays["train_labels"].astype(np.int64)),
             (images(arrays["test_images"]), arrays["test_labels"].astype(np.int64)))
@@ -169,7 +181,10 @@ def shared_cache_dir() -> Path:
     The folder's name holds a digest of the source files' SHA-256s, so other
     sources (or another layout) can never be mistaken for these.
     """
-    base = Path(os.environ["SCRATCHNN_CACHE"]).expanduser() if os.environ.get("SCRATCHNN_CACHE") else cache_dir()
+    try:
+        base = Path(os.environ["SCRATCHNN_CACHE"]).expanduser() if os.environ.get("SCRATCHNN_CACHE") else cache_dir()
+    except RuntimeError as e:  # "~nobody/x": no such user, no home
+        raise CacheUnusable(f"SCRATCHNN_CACHE={os.environ['SCRATCHNN_CACHE']}", e) from None
     key = hashlib.sha256(f"{CACHE_FORMAT}\n{sorted(checksums().items())}".encode()).hexdigest()[:16]
     return base / f"float32-{key}"
 
@@ -179,35 +194,39 @@ def shared_arrays(download=True, mirrors=MIRRORS):
 
     Maps the cache if it is there and its data's SHA-256 is right; else builds it
     once (under a file lock, so eight kernels starting at once build it once) and
-    maps it. If the cache cannot be written (read-only folder, disk full) this
-    warns and returns private in-memory arrays instead: slower to start and not
-    shared, but the same numbers.
+    maps it. If the cache cannot be used (a read-only folder, a full disk, a
+    ``SCRATCHNN_CACHE`` that is a file or cannot be created, a cache file that is
+    not a regular file) this warns and returns private in-memory arrays instead:
+    slower to start and not shared, but the same numbers.
     """
-    folder = shared_cache_dir()
-    arrays = _map_cache(folder)
-    if arrays is not None:
-        return arrays
+    built = arrays = None
     try:
-        with _locked(folder):
-            arrays = _map_cache(folder)  # another process may have built it while we waited
-            if arrays is None:
-                _remove_stale_temps(folder)
-                _write_cache(folder, download, mirrors)
-                arrays = _map_cache(folder)
-    except OSError as e:
-        if not _is_write_error(e):
-            raise
-        full = e.errno in (errno.ENOSPC, errno.EDQUOT)
-        warnings.warn(
-            f"could not write the shared MNIST cache in {folder} ({_WHY.get(e.errno) or e.strerror or e}); "
-            "using a private copy in memory instead (about 220 MB per notebook). "
-            + ("Free some disk space, or point SCRATCHNN_CACHE at another folder." if full else
-               "Point SCRATCHNN_CACHE at a folder you can write to."), UserWarning, stacklevel=3)
-        arrays = None
+        folder = shared_cache_dir()
+        arrays = _map_cache(folder)
+        if arrays is None:
+            with _locked(folder):
+                arrays = _map_cache(folder)  # another process may have built it while we waited
+                if arrays is None:
+                    built = _build_arrays(download, mirrors)
+                    _write_cache(folder, *built)
+                    arrays = _map_cache(folder)
+    except CacheUnusable as e:
+        warnings.warn(f"{e}; using a private copy in memory instead (about 220 MB per notebook). {e.advice}",
+                      UserWarning, stacklevel=3)
     if arrays is None:
-        images, labels = _build_arrays(download, mirrors)
+        images, labels = built or _build_arrays(download, mirrors)
         arrays = _shared(images), _shared(labels)
     return arrays
+
+
+class CacheUnusable(Exception):
+    """The shared cache folder cannot be used: a sentence saying why, and ``advice``."""
+
+    def __init__(self, where, error):
+        super().__init__(f"could not write the shared MNIST cache in {where} ({reason(error)})")
+        full = getattr(error, "errno", None) in (errno.ENOSPC, errno.EDQUOT)
+        self.advice = ("Free some disk space, or point SCRATCHNN_CACHE at another folder." if full else
+                       "Point SCRATCHNN_CACHE at a folder you can write to.")
 
 
 def _shared(a: np.ndarray) -> SharedArray:
@@ -220,12 +239,9 @@ def _map_cache(folder: Path):
     """The cache's two arrays mapped read-only, or None if missing, malformed or not what was written."""
     arrays = []
     for part, (descr, shape) in CACHE_LAYOUT.items():
-        path = folder / f"{part}.npy"
         try:
-            a = np.load(path, mmap_mode="r", allow_pickle=False)
-        except (OSError, ValueError):
-            return None
-        if a.dtype != np.dtype(descr) or a.shape != shape or not a.flags.c_contiguous:
+            a = _map_npy(folder / f"{part}.npy", np.dtype(descr), shape)
+        except (OSError, ValueError):  # ValueError: not a regular file, or not this layout
             return None
         if hashlib.sha256(a.data).hexdigest() != CACHE_SHA256[part]:
             return None
@@ -233,17 +249,34 @@ def _map_cache(folder: Path):
     return tuple(arrays)
 
 
+def _map_npy(path: Path, dtype, shape):
+    """The C-ordered ``dtype`` array of ``shape`` in the .npy file ``path``, mapped read-only;
+    a ValueError if the file's header says anything else (nothing beyond the header is read)."""
+    with open_regular(path, "a cache file") as f:
+        version = np.lib.format.read_magic(f)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        got_shape, fortran, got_dtype = read_header(f)
+        if (got_shape, fortran, got_dtype) != (shape, False, dtype):
+            raise ValueError(f"{path}: holds {got_dtype} {got_shape}, expected {dtype} {shape}")
+        return np.memmap(f, dtype, mode="r", offset=f.tell(), shape=shape)
+
+
+def _scaled(u8, dtype):
+    """uint8 pixels as ``dtype`` in [0, 1], divided straight into the result (one pass, no temporaries)."""
+    X = np.empty(u8.shape, dtype)
+    np.divide(u8, dtype.type(255), out=X)
+    return X
+
+
 def _build_arrays(download, mirrors):
     """All images as float32 in [0, 1] and all labels as int64, from the verified IDX files."""
     raw = {key: read_idx(find_file(name, download=download, mirrors=mirrors), name) for key, name in FILES.items()}
     u8 = np.concatenate([raw["train_images"], raw["test_images"]]).reshape(-1, 784)
-    images = np.empty(u8.shape, np.float32)
-    np.divide(u8, np.float32(255), out=images)
-    return images, np.concatenate([raw["train_labels"], raw["test_labels"]]).astype(np.int64)
+    return _scaled(u8, np.dtype(np.float32)), np.concatenate([raw["train_labels"], raw["test_labels"]]).astype(np.int64)
 
 
-def _write_cache(folder: Path, download, mirrors):
-    images, labels = _build_arrays(download, mirrors)
+def _write_cache(folder: Path, images, labels):
+    """Write the two cache files, both or none; a CacheUnusable error if the folder refuses them."""
     written = []
     try:
         for part, a in (("images", images), ("labels", labels)):
@@ -252,11 +285,11 @@ def _write_cache(folder: Path, download, mirrors):
                 f.flush()
                 os.fsync(f.fileno())
             written.append(folder / f"{part}.npy")
-    except OSError:
+    except (OSError, NotRegularFile) as e:
         for path in written:  # a cache is both files or none
             with contextlib.suppress(OSError):
                 path.unlink()
-        raise
+        raise CacheUnusable(folder, e) from None
 
 
 def _write_npy(f, a):
@@ -274,13 +307,19 @@ def _locked(folder: Path, timeout=600.0):
     Waits at most ``timeout`` seconds for another process that is building it.
     Where ``flock`` is not available (Windows) it only relies on the atomic renames.
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:  # SCRATCHNN_CACHE is a file, in /proc, read-only, ...
+        raise CacheUnusable(folder, e) from None
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX
         yield
         return
-    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as e:
+        raise CacheUnusable(folder, e) from None
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -297,13 +336,6 @@ def _locked(folder: Path, timeout=600.0):
         os.close(fd)  # closing the last descriptor releases the lock
 
 
-def _remove_stale_temps(folder: Path):
-    """Delete temporary files (``.NAME....tmp``) a killed writer left: with the folder's lock held, all are stale."""
-    for tmp in folder.glob(".*.tmp"):
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-
-
 _WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
@@ -312,19 +344,34 @@ def _is_write_error(e: OSError) -> bool:
 
 
 def locate(name) -> Path | None:
-    """Where ``load_mnist`` would read MNIST file ``name`` from (not yet verified), or None."""
+    """Where ``load_mnist`` would read MNIST file ``name`` from (not yet verified), or None.
+
+    The first path that exists wins, even if it is not a regular file: reading it then says so.
+    """
     for directory in search_dirs():
         for candidate in (directory / name, directory / f"{name}.gz"):
-            if candidate.is_file():
+            if candidate.exists():
                 return candidate
     return None
+
+
+def read_file(path: Path, name: str) -> bytes:
+    """The bytes of ``path``, which should hold MNIST file ``name`` (plain or gzipped): a ValueError
+    if it is not a regular file or is bigger than the original, before anything is read."""
+    limit = original_size(name)
+    with open_regular(path, f"the MNIST file {name}") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > limit:  # gzipped, MNIST's files are far smaller than the originals
+            raise ValueError(f"{path}: {size:,} bytes, more than the {limit:,} bytes of the original {name}; "
+                             "it is not MNIST's file. Delete it and load again")
+        return f.read(limit + 1)
 
 
 def find_file(name, download=True, mirrors=MIRRORS) -> bytes:
     """The verified, uncompressed bytes of MNIST file ``name`` from the first place that has it."""
     candidate = locate(name)
     if candidate is not None:
-        return verify(name, decompress(candidate.read_bytes(), candidate, limit=original_size(name)), candidate)
+        return verify(name, decompress(read_file(candidate, name), candidate, limit=original_size(name)), candidate)
     if not download:
         raise FileNotFoundError(f"{name} not found in {', '.join(map(str, search_dirs()))} and download=False")
     return download_file(name, mirrors)
@@ -432,10 +479,10 @@ def download_file(name: str, mirrors=MIRRORS, timeout=60) -> bytes:
         try:
             with atomic_write(target) as f:  # also removes temp files that killed downloads left
                 f.write(payload)
-        except OSError as e:
-            if not _is_write_error(e):
+        except (OSError, NotRegularFile) as e:
+            if isinstance(e, OSError) and not _is_write_error(e):
                 raise
-            warnings.warn(f"downloaded and verified {name}, but could not keep it ({e.strerror or e}): "
+            warnings.warn(f"downloaded and verified {name}, but could not keep it ({reason(e)}): "
                           "the next load downloads it again. Point XDG_CACHE_HOME "
                           "or SCRATCHNN_DATA at a writable folder to keep it.", UserWarning, stacklevel=2)
         return data

@@ -26,8 +26,8 @@ from .validation import positive
 #: drawn about 60% of the pad's height comes out with MNIST's stroke thickness (mean ink per image
 #: ~0.13, MNIST's mean) after the 20x20 fit.
 PEN_WIDTH = 22
-#: The pad's side in pixels.
-CANVAS_SIZE = 280
+#: The pad's side in pixels, and the largest side a canvas may have (a 2048 px square is 4 MB of ink).
+CANVAS_SIZE, MAX_CANVAS_SIZE = 280, 2048
 #: MNIST's box for the longer side of a digit, and its image side.
 BOX, SIDE = 20, 28
 #: The thickest pen a fitted drawing may have, in 28x28 pixels. A tiny scribble or a single tap
@@ -42,13 +42,17 @@ class Ink:
     stroke ends are round and a single point is a dot. The pad adds one segment per mouse event
     (cheap), and ``to_mnist()`` turns the whole drawing into MNIST's format when a prediction is
     due. Ink off the canvas is cut off, as on the screen.
+
+    Both sizes are bounded, so no drawing can take long: ``canvas_size`` at most
+    ``MAX_CANVAS_SIZE`` and ``pen_width`` at most ``canvas_size`` (a wider pen would ink the whole
+    canvas at the first touch, and Pillow's cost grows with the pen's area); beyond, a ValueError.
     """
 
     def __init__(self, canvas_size=CANVAS_SIZE, pen_width=PEN_WIDTH):
         from PIL import Image, ImageDraw
 
-        self.canvas_size = positive(canvas_size, "canvas_size", integer=True)
-        self.pen_width = positive(pen_width, "pen_width")
+        self.canvas_size = positive(canvas_size, "canvas_size", integer=True, maximum=MAX_CANVAS_SIZE)
+        self.pen_width = positive(pen_width, "pen_width", maximum=self.canvas_size)
         self.image = Image.new("L", (self.canvas_size, self.canvas_size), 0)
         self._draw = ImageDraw.Draw(self.image)
         self._last = None
@@ -66,10 +70,11 @@ class Ink:
         self.end_stroke()
 
     def add_point(self, x, y):
-        """Extend the current stroke to ``(x, y)`` (or start one there)."""
+        """Extend the current stroke to ``(x, y)`` (or start one there); a ValueError unless both
+        are finite numbers. Points far off the canvas are moved closer: their ink is cut off anyway."""
         n = self.canvas_size
         # Far-away points would make Pillow draw huge spans; the canvas clips them anyway.
-        x, y = min(max(float(x), -n), 2.0 * n), min(max(float(y), -n), 2.0 * n)
+        x, y = (min(max(v, -n), 2.0 * n) for v in _coordinates((x, y)))
         r = self.pen_width / 2
         if self._last is not None and self._last != (x, y):
             self._draw.line((self._last, (x, y)), fill=255, width=max(1, round(self.pen_width)))
@@ -214,6 +219,8 @@ def check_strokes(strokes):
     for i, stroke in enumerate(strokes):
         try:
             points = np.asarray(stroke, dtype=np.float64)
+        except OverflowError:  # a Python int beyond float's range, e.g. 10**400
+            raise ValueError(f"stroke {i} has a coordinate too large to be a float (beyond 1.8e308)") from None
         except (TypeError, ValueError):
             raise ValueError(f"stroke {i} must be a sequence of (x, y) number pairs, got {stroke!r:.80}") from None
         if points.size == 0:
@@ -224,6 +231,19 @@ def check_strokes(strokes):
             raise ValueError(f"stroke {i} has non-finite coordinates (NaN or inf)")
         out.append(points)
     return out
+
+
+def _coordinates(point):
+    """``(x, y)`` as floats, or a ValueError if either is not a finite number."""
+    try:
+        x, y = (float(v) for v in point)
+    except OverflowError:
+        raise ValueError("a point has a coordinate too large to be a float (beyond 1.8e308)") from None
+    except (TypeError, ValueError):
+        raise ValueError(f"a point must be (x, y) numbers, got {point!r:.80}") from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise ValueError(f"a point must have finite coordinates, got ({x}, {y})")
+    return x, y
 
 
 def _as_gray(img):

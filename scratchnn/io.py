@@ -7,13 +7,16 @@ what came and what was expected.
 """
 from __future__ import annotations
 
+import functools
 import json
+import math
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from ._io import atomic_write
+from ._io import atomic_write, open_regular
+from ._version import __version__
 from .activations import ACTIVATIONS, get_activation
 from .layers import MAX_UNITS, Dense, InLayer
 from .losses import LOSSES
@@ -23,6 +26,9 @@ FORMAT = "scratchnn.Net/1"
 # largest net in the notebooks needs about 1 MB.
 MAX_MODEL_BYTES = 1 << 30
 MAX_METADATA_CHARS = 1 << 20
+#: How deeply lists and dicts may nest in a model file's JSON (the format itself uses 4 levels):
+#: deeper metadata would make ``copy.deepcopy`` (``net.copy()``) run out of stack.
+MAX_METADATA_DEPTH = 64
 
 
 class Text(str):
@@ -69,84 +75,191 @@ def spec(net):
 def save(net, path, **metadata):
     """Write ``net``'s weights and JSON metadata to ``path``; return the path.
 
-    Extra keyword arguments (e.g. ``test_accuracy=0.963``) are stored in the metadata. The file is
-    written to a temporary name and renamed, so a crash never leaves half a model behind.
+    Extra keyword arguments (e.g. ``test_accuracy=0.963``) are stored in the metadata. Whatever
+    ``load`` would refuse (a dtype other than float32/float64, NaN weights, metadata too big or
+    too deep) is refused here first, with the reason, so a good file is never replaced by one that
+    does not load. The file is written to a temporary name and renamed, so a crash never leaves
+    half a model behind; only a regular file is replaced, and it keeps its permissions.
     """
     path = _path(path)
     if path.is_dir():
         raise ValueError(f"{path} is a directory; give a file name such as model.npz")
+    where = f"not saving {path}"
     meta = {**spec(net), "scratchnn_version": __version__, "dtype": str(net.dtype),
             "metadata": {**net.metadata, **metadata}}
-    expected = _shapes([layer["units"] for layer in meta["layers"]])
-    for name, p in zip(net.param_names(), net.params()):  # never write a file that load would refuse
-        if p.shape != expected[name]:
-            raise ValueError(f"{name} has shape {p.shape}, but a {'-'.join(map(str, net.architecture()))} net "
-                             f"needs {expected[name]}: not saved")
-        if not np.isfinite(p).all():
-            raise ValueError(f"{name} holds {np.count_nonzero(~np.isfinite(p))} NaN/inf values: not saved")
     try:  # before the file is opened: bad metadata never touches the disk
         text = json.dumps(meta, default=_json_value)
     except (TypeError, ValueError, RecursionError) as e:
-        raise ValueError(f"metadata must be JSON values (numbers, strings, lists, dicts): {e}") from None
-    arrays = {name: p for name, p in zip(net.param_names(), net.params())}
+        raise ValueError(f"{where}: metadata must be JSON values (numbers, strings, lists, dicts): {e}") from None
+    _, _, dtype, expected, _ = _description(text, where)  # what load reads back, checked as load checks it
+    arrays = dict(zip(net.param_names(), net.params()))
+    for name, p in arrays.items():
+        _check_header(where, name, p.shape, p.dtype, expected[name])
+        _check_values(where, name, p, dtype)
     with atomic_write(path) as f:
         np.savez(f, __metadata__=np.array(text), **arrays)
     net.metadata = meta["metadata"]
     return path
 
 
-def load(path):
-    """Read a model written by ``save`` and return a ``Net``. Never unpickles: a file that needs it is refused."""
-    from .net import Net
+def load(path, net_class):
+    """Read a model written by ``save`` into a new ``net_class`` (``Net.load(path)`` passes ``Net``).
 
+    Never unpickles: a file that needs it is refused. Every header is checked before the data
+    behind it is read, so a file can make us read no more than its architecture needs.
+    """
     path = _path(path)
-    arrays = _read_arrays(path)
-    meta = arrays.pop("__metadata__", None)
-    if meta is None or meta.dtype.kind != "U" or meta.ndim != 0:
-        raise ValueError(f"{path}: missing the __metadata__ JSON string written by Net.save")
-    meta = str(meta)
-    if len(meta) > MAX_METADATA_CHARS:
-        raise ValueError(f"{path}: metadata is {len(meta):,} characters, more than the {MAX_METADATA_CHARS:,} allowed")
-    try:
-        meta = json.loads(meta)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{path}: metadata is not valid JSON: {e}") from None
-    except RecursionError:
-        raise ValueError(f"{path}: metadata is nested too deeply to be a model description") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        found = meta.get("format") if isinstance(meta, dict) else meta
-        raise ValueError(f"{path}: unknown format {found!r}, expected {FORMAT!r}")
-    loss = meta.get("loss")
-    if not isinstance(loss, str) or loss not in LOSSES:
-        raise ValueError(f"{path}: unknown loss {loss!r}, expected one of {sorted(LOSSES)}")
-    dtype = meta.get("dtype", "float32")
-    if dtype not in ("float32", "float64"):
-        raise ValueError(f"{path}: unknown dtype {dtype!r}, expected float32 or float64")
-    layers = _layers_from_spec(meta.get("layers"), path)
-    # Shapes are checked before the net is built, so a file cannot make us allocate more than it
-    # holds (metadata claiming 10^6 x 10^6 weights).
-    expected = _shapes([layer.units for layer in layers])
-    if set(arrays) != set(expected):
-        missing, extra = sorted(set(expected) - set(arrays)), sorted(set(arrays) - set(expected))
-        raise ValueError(f"{path}: arrays do not match the architecture: missing {missing}, unexpected {extra}")
-    limit = float(np.finfo(dtype).max)
-    for name, shape in expected.items():
-        a = arrays[name]
-        if a.shape != shape:
-            raise ValueError(f"{path}: {name} has shape {a.shape}, the architecture needs {shape}")
-        if a.dtype.kind != "f":
-            raise ValueError(f"{path}: {name} must hold floats, got dtype {a.dtype}")
-        if not np.isfinite(a).all():
-            raise ValueError(f"{path}: {name} must hold finite floats, got {np.count_nonzero(~np.isfinite(a))} NaN/inf")
-        if a.size and float(np.abs(a).max()) > limit:
-            raise ValueError(f"{path}: {name} holds values up to {float(np.abs(a).max()):.3g}, beyond {dtype}'s "
-                             f"{limit:.3g}")
-    net = Net(layers, cost_function=loss, dtype=dtype)
+    with open_regular(path, "an .npz model file written by Net.save") as f:
+        head = f.read(6)
+        if not head:
+            raise ValueError(f"{path}: the file is empty, expected an .npz archive written by Net.save")
+        if head.startswith(b"\x93NUMPY"):
+            raise ValueError(f"{path}: expected an .npz archive written by Net.save, got a single .npy array")
+        if not head.startswith(b"PK"):
+            raise ValueError(f"{path}: not a scratchnn model file: expected an .npz (zip) archive, the file starts "
+                             f"with {head!r} (a pickle or another format; Net.load never unpickles)")
+        f.seek(0)
+        try:
+            archive = zipfile.ZipFile(f)
+        except Exception as e:  # zipfile.BadZipFile, OSError, ValueError, ...: all mean a broken archive
+            raise ValueError(f"{path}: not a readable .npz archive (truncated or corrupt?): {e}") from None
+        with archive:
+            layers, loss, dtype, metadata, arrays = _read_model(archive, path)
+    net = net_class(layers, cost_function=loss, dtype=dtype)
     for name, p in zip(net.param_names(), net.params()):
         p[...] = arrays[name]
-    extra = meta.get("metadata", {})
-    net.metadata = extra if isinstance(extra, dict) else {}
+    net.metadata = metadata
     return net
+
+
+def _read_model(archive, path):
+    infos = archive.infolist()
+    for info in infos:
+        if not info.filename.endswith(".npy"):  # numpy would hand such a member back as bytes
+            raise ValueError(f"{path}: {info.filename} is not a NumPy array; an .npz written by Net.save "
+                             "holds only arrays")
+    size = sum(info.file_size for info in infos)  # as declared: bounds what a member may inflate to
+    if size > MAX_MODEL_BYTES:
+        raise ValueError(f"{path}: unpacks to {size:,} bytes, more than the {MAX_MODEL_BYTES:,} a model may hold")
+    names = {info.filename[:-4] for info in infos}
+    if "__metadata__" not in names:
+        raise ValueError(f"{path}: missing the __metadata__ JSON string written by Net.save")
+    text = _read_member(archive, "__metadata__", path, _check_metadata_header)
+    layers, loss, dtype, expected, metadata = _description(str(text.reshape(())), path)
+    names.discard("__metadata__")
+    if names != set(expected):
+        missing, extra = sorted(set(expected) - names), sorted(names - set(expected))
+        raise ValueError(f"{path}: arrays do not match the architecture: missing {missing}, unexpected {extra}")
+    arrays = {}
+    for name, shape in expected.items():
+        arrays[name] = _read_member(archive, name, path, functools.partial(_check_header, needed=shape))
+        _check_values(path, name, arrays[name], dtype)
+    return layers, loss, dtype, metadata, arrays
+
+
+def _read_member(archive, name, where, check):
+    """The array stored as ``name`` in ``archive``; ``check(where, name, shape, dtype)`` vets the
+    .npy header before any data is read, and no more data than the header declares is read."""
+    try:
+        member = archive.open(f"{name}.npy")
+    except Exception as e:
+        raise ValueError(f"{where}: {name} is corrupt: {e}") from None
+    with member:
+        try:
+            version = np.lib.format.read_magic(member)
+            if version not in ((1, 0), (2, 0)):
+                raise ValueError(f"unsupported .npy version {version}")
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = read_header(member)
+        except Exception as e:
+            raise ValueError(f"{where}: {name} is corrupt: {e}") from None
+        if dtype.hasobject:
+            raise ValueError(f"{where}: {name} is an object array, which would need pickle to load; "
+                             "refused (Net.load never unpickles)")
+        check(where, name, shape, dtype)
+        nbytes = math.prod(shape) * dtype.itemsize
+        try:
+            data = member.read(nbytes + 1)  # reading past the end makes zipfile check the CRC
+        except Exception as e:
+            raise ValueError(f"{where}: {name} is corrupt: {e}") from None
+    if len(data) != nbytes:
+        raise ValueError(f"{where}: {name} is corrupt: {len(data):,} bytes of data where its header says {nbytes:,}")
+    return np.frombuffer(data, dtype).reshape(shape, order="F" if fortran else "C")
+
+
+def _check_metadata_header(where, name, shape, dtype):
+    if dtype.kind != "U" or shape != ():
+        raise ValueError(f"{where}: missing the __metadata__ JSON string written by Net.save")
+    chars = dtype.itemsize // 4
+    if chars > MAX_METADATA_CHARS:
+        raise ValueError(f"{where}: metadata is {chars:,} characters, more than the {MAX_METADATA_CHARS:,} allowed")
+
+
+def _check_header(where, name, shape, dtype, needed):
+    if shape != needed:
+        raise ValueError(f"{where}: {name} has shape {shape}, the architecture needs {needed}")
+    if dtype.kind != "f" or dtype.itemsize not in (4, 8):
+        raise ValueError(f"{where}: {name} must hold floats, got dtype {dtype} (model files hold float32 or "
+                         "float64)")
+
+
+def _check_values(where, name, a, dtype):
+    if not np.isfinite(a).all():
+        raise ValueError(f"{where}: {name} must hold finite floats, got {np.count_nonzero(~np.isfinite(a))} NaN/inf")
+    limit = float(np.finfo(dtype).max)
+    if a.size and float(np.abs(a).max()) > limit:
+        raise ValueError(f"{where}: {name} holds values up to {float(np.abs(a).max()):.3g}, beyond {dtype}'s "
+                         f"{limit:.3g}")
+
+
+def _description(text, where):
+    """``(layers, loss, dtype, {name: shape}, metadata)`` from the metadata JSON ``text``, or a
+    ValueError naming ``where``: what ``load`` reads and what ``save`` checks before writing."""
+    if len(text) > MAX_METADATA_CHARS:
+        raise ValueError(f"{where}: metadata is {len(text):,} characters, more than the {MAX_METADATA_CHARS:,} allowed")
+    try:
+        meta = json.loads(text, object_pairs_hook=_unique_keys)
+    except RecursionError:
+        raise ValueError(f"{where}: metadata is nested too deeply to be a model description") from None
+    except ValueError as e:  # JSONDecodeError, a repeated key, an integer of more than 4300 digits
+        raise ValueError(f"{where}: metadata is not valid JSON: {e}") from None
+    depth = _depth(meta)
+    if depth > MAX_METADATA_DEPTH:
+        raise ValueError(f"{where}: metadata is nested {depth} levels deep, more than the {MAX_METADATA_DEPTH} "
+                         "a model file may hold (nested too deeply)")
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        found = meta.get("format") if isinstance(meta, dict) else meta
+        raise ValueError(f"{where}: unknown format {found!r}, expected {FORMAT!r}")
+    loss = meta.get("loss")
+    if not isinstance(loss, str) or loss not in LOSSES:
+        raise ValueError(f"{where}: unknown loss {loss!r}, expected one of {sorted(LOSSES)}")
+    dtype = meta.get("dtype", "float32")
+    if dtype not in ("float32", "float64"):
+        raise ValueError(f"{where}: unknown dtype {dtype!r}, expected float32 or float64")
+    layers = _layers_from_spec(meta.get("layers"), where)
+    # Shapes come from the architecture, so a file cannot make us allocate more than it holds.
+    expected = _shapes([layer.units for layer in layers])
+    metadata = meta.get("metadata", {})
+    return layers, loss, dtype, expected, metadata if isinstance(metadata, dict) else {}
+
+
+def _unique_keys(pairs):
+    seen = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise ValueError(f"the key {key!r} appears twice in one object")
+        seen.add(key)
+    return dict(pairs)
+
+
+def _depth(value):
+    """How deeply lists and dicts nest in ``value`` (a number or string is 1), without recursion."""
+    depth, level = 0, [value]
+    while level:
+        depth += 1
+        level = [v for x in level if isinstance(x, (list, dict)) for v in (x.values() if isinstance(x, dict) else x)]
+    return depth
 
 
 def _path(path):
@@ -169,43 +282,6 @@ def _shapes(units):
     for i in range(1, len(units)):
         shapes[f"W{i}"], shapes[f"b{i}"] = (units[i - 1], units[i]), (units[i],)
     return shapes
-
-
-def _read_arrays(path):
-    """``{name: array}`` from an ``.npz`` of plain arrays, or a ValueError saying what the file is instead."""
-    if path.is_dir():
-        raise ValueError(f"{path} is a directory, expected an .npz model file written by Net.save")
-    with open(path, "rb") as f:  # FileNotFoundError passes through as is
-        head = f.read(6)
-    if not head:
-        raise ValueError(f"{path}: the file is empty, expected an .npz archive written by Net.save")
-    if head.startswith(b"\x93NUMPY"):
-        raise ValueError(f"{path}: expected an .npz archive written by Net.save, got a single .npy array")
-    if not head.startswith(b"PK"):
-        raise ValueError(f"{path}: not a scratchnn model file: expected an .npz (zip) archive, the file starts with "
-                         f"{head!r} (a pickle or another format; Net.load never unpickles)")
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except Exception as e:  # zipfile.BadZipFile, OSError, ValueError, ...: all mean a broken archive
-        raise ValueError(f"{path}: not a readable .npz archive (truncated or corrupt?): {e}") from None
-    with archive:
-        size = sum(info.file_size for info in archive.zip.infolist())
-        if size > MAX_MODEL_BYTES:
-            raise ValueError(f"{path}: unpacks to {size:,} bytes, more than the {MAX_MODEL_BYTES:,} a model may hold")
-        arrays = {}
-        for name in archive.files:
-            try:
-                arrays[name] = archive[name]
-            except ValueError as e:
-                if "allow_pickle" in str(e):  # object arrays need pickle: refuse them
-                    raise ValueError(f"{path}: {name} is an object array, which would need pickle to load; "
-                                     "refused (Net.load never unpickles)") from None
-                raise ValueError(f"{path}: {name} is corrupt: {e}") from None
-            except Exception as e:
-                raise ValueError(f"{path}: {name} is corrupt: {e}") from None
-            if not isinstance(arrays[name], np.ndarray):  # numpy hands back non-.npy members as bytes
-                raise ValueError(f"{path}: {name} is not a NumPy array; an .npz written by Net.save holds only arrays")
-    return arrays
 
 
 def _json_value(x):

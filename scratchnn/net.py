@@ -272,7 +272,11 @@ class Net:
     fit = training.fit
     save = io.save
     save_model = io.save  # the seed project's name for save
-    load = staticmethod(io.load)
+
+    @classmethod
+    def load(cls, path):
+        """Read a model file written by ``save`` (``scratchnn.io``; never unpickles)."""
+        return io.load(path, cls)
 
     def gradient_descent(self, X, Y, alpha=0.01, epochs=100, batch_size=256, seed=None, verbose=False):
         """The seed project's trainer: plain mini-batch gradient descent with step size ``alpha``."""

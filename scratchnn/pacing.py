@@ -48,6 +48,11 @@ class Wakeup:
     def pending(self):
         return self._handle is not None
 
+    @property
+    def due(self):
+        """The event loop's time (``loop.time()``) at which the callback runs, or None if none is pending."""
+        return None if self._handle is None else self._handle.when()
+
     def after(self, seconds):
         if not math.isfinite(seconds):
             return False

@@ -36,12 +36,16 @@ def positive(value, name, integer=False, minimum=None, allow_inf=False, maximum=
         ok = ok and (value > 0 if minimum is None else value >= minimum)
         ok = ok and (not integer or float(value).is_integer())
     if not ok:
-        kind = "int" if integer else "number"
-        rule = f"a positive {kind}" if minimum is None else f"an {kind} >= {minimum}" if integer else f"a {kind} >= {minimum}"
-        raise ValueError(f"{name} must be {rule}, got {value!r}")
+        raise ValueError(f"{name} must be {number_rule(integer, minimum)}, got {value!r}")
     if maximum is not None and value > maximum:
         raise ValueError(f"{name} must be at most {maximum:,}, got {value!r}")
     return int(value) if integer else float(value)
+
+
+def number_rule(integer=False, minimum=None):
+    """What ``positive`` asks for, in words: "a positive int", "a number >= 0", ..."""
+    kind = "int" if integer else "number"
+    return f"a positive {kind}" if minimum is None else f"an {kind} >= {minimum}" if integer else f"a {kind} >= {minimum}"
 
 
 def resolve(value, base, registry, what, aliases=None, duck=()):

@@ -7,6 +7,7 @@ import socket
 import pytest
 
 from scratchnn import app
+from scratchnn.app import process as process_helper
 
 
 def test_app_notebook_ships_with_the_package_and_shows_only_the_recognizer():
@@ -199,8 +200,32 @@ def test_stop_is_bounded_when_voila_hangs_and_kills_its_kernels_in_their_own_ses
     process = subprocess.Popen([sys.executable, "-c", hung_voila], stdout=subprocess.PIPE, text=True,
                                start_new_session=True)
     kernel = int(process.stdout.readline())
-    started = app._start_time(kernel)
+    started = process_helper.start_time(kernel)
     begun = time.monotonic()
     app.AppServer(process, "http://127.0.0.1:1/").stop(timeout=1.0)
     assert time.monotonic() - begun < 10
-    assert process.poll() is not None and not app._same_process(kernel, started)
+    assert process.poll() is not None and not process_helper.same_process(kernel, started)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("voila") is None, reason="needs voila")
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc/self"), reason="needs Linux /proc")
+def test_the_token_is_on_no_command_line_and_still_guards_the_pad():
+    """`scratchnn draw` put --token=... on Voila's command line, which every local user reads with `ps`."""
+    import urllib.parse
+    import urllib.request
+    from pathlib import Path
+
+    server = app.launch(open_browser=False, wait=False, log=__import__("subprocess").DEVNULL)
+    try:
+        token = urllib.parse.parse_qs(urllib.parse.urlsplit(server.url).query)["token"][0]
+        pids = [server.process.pid] + [pid for pid, _ in process_helper.descendants(server.process.pid)]
+        for pid in pids:
+            assert token not in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        assert token not in Path("/proc/self/cmdline").read_bytes().decode(errors="replace")
+        assert _processes_with(token) == []
+        with urllib.request.urlopen(server.url, timeout=30) as page:  # the token opens the pad
+            assert page.status == 200 and "/login" not in page.url
+        with urllib.request.urlopen(server.url.split("?")[0], timeout=30) as page:  # no token: the login page
+            assert "/login" in page.url
+    finally:
+        server.stop()

@@ -234,7 +234,7 @@ def test_info_lists_versions_data_and_shipped_models(shipped, capsys):
 
 def test_info_with_nothing_shipped_and_no_local_data(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(pretrained, "available", lambda: [])
-    monkeypatch.setattr(datasets, "REPO_DIR", tmp_path / "nothing")
+    monkeypatch.setattr(datasets, "PACKAGED_DIR", tmp_path / "nothing")
     monkeypatch.delenv("SCRATCHNN_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert main(["info"]) == 0
@@ -298,3 +298,70 @@ def test_evaluate_says_what_is_wrong_with_the_model_path_in_one_line(model, matc
     assert main(["evaluate", model]) == 1
     err = capsys.readouterr().err
     assert match in one_error_line(err) and "Traceback" not in err
+
+
+# ------------------------------------------------ files that are not plain files (issue 20)
+def test_train_never_replaces_a_device_fifo_or_read_only_file_given_as_out(tmp_path, capsys, monkeypatch):
+    """`train --out d/null` (d/null made by `mknod d/null c 1 3`) said "saved" and replaced the
+    device; as root, `--out /dev/null` would have replaced the machine's."""
+    import os
+    import stat
+
+    monkeypatch.setattr(datasets, "load_mnist", lambda *a, **k: pytest.fail("loaded MNIST"))
+    os.mkfifo(tmp_path / "fifo")
+    targets = {tmp_path / "fifo": "is a FIFO (named pipe), not a regular file: not replaced"}
+    if os.geteuid() == 0:
+        os.mknod(tmp_path / "null", stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        targets[tmp_path / "null"] = "is a character device, not a regular file: not replaced"
+    (tmp_path / "kept.npz").write_bytes(b"a model")
+    os.chmod(tmp_path / "kept.npz", 0o444)
+    targets[tmp_path / "kept.npz"] = "it is read-only (mode 0444)"
+    for path, said in targets.items():
+        mode = os.lstat(path).st_mode
+        assert main(["train", "--epochs", "0", "--limit", "100", "--out", str(path)]) == 2
+        error = one_error_line(capsys.readouterr().err)
+        assert error.startswith("scratchnn: error: argument --out: ") and str(path) in error and said in error
+        assert os.lstat(path).st_mode == mode
+    assert (tmp_path / "kept.npz").read_bytes() == b"a model"
+
+
+def test_evaluate_a_fifo_is_one_line_at_once_not_a_hang(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "m.npz")
+    result = run("evaluate", str(tmp_path / "m.npz"), timeout=60)
+    assert result.returncode == 1
+    assert one_error_line(result.stderr) == (f"scratchnn: error: {tmp_path / 'm.npz'} is a FIFO (named pipe), "
+                                             "expected an .npz model file written by Net.save")
+
+
+@pytest.mark.parametrize("value, traceback", [("0", False), ("", False), ("false", False), ("off", False),
+                                              ("1", True), ("yes", True)])
+def test_scratchnn_debug_means_what_it_says(monkeypatch, capsys, value, traceback):
+    """SCRATCHNN_DEBUG=0 turned tracebacks on."""
+    from scratchnn import __main__ as cli
+
+    def broken(args, argv):
+        raise TypeError("a bug")
+
+    monkeypatch.setitem(cli.COMMANDS, "info", broken)
+    monkeypatch.setenv("SCRATCHNN_DEBUG", value)
+    if traceback:
+        with pytest.raises(TypeError, match="a bug"):
+            main(["info"])
+    else:
+        assert main(["info"]) == 1
+        assert "unexpected TypeError: a bug" in one_error_line(capsys.readouterr().err)
+
+
+def test_train_builds_its_optimizer_with_optim_get_optimizer(fast_mnist, tmp_path, monkeypatch, capsys):
+    """One optimizer factory: the command line asks scratchnn.optim for it, by name."""
+    from scratchnn import optim
+
+    asked = []
+    real = optim.get_optimizer
+    monkeypatch.setattr(optim, "get_optimizer", lambda *a, **k: asked.append((a, k)) or real(*a, **k))
+    assert main(["train", "--optimizer", "nesterov", "--epochs", "1", "--limit", "200", "--hidden", "8",
+                 "--out", str(tmp_path / "m.npz")]) == 0
+    assert (("nesterov",), {"lr": 0.05, "weight_decay": 0.0, "schedule": "cosine"}) in asked
+    assert "nesterov, lr 0.05 (cosine)" in capsys.readouterr().out

@@ -21,7 +21,7 @@ import pytest
 import scratchnn as snn
 from scratchnn import datasets
 
-VENDORED = datasets.REPO_DIR  # captured before any test monkeypatches it
+VENDORED = Path(__file__).resolve().parents[1] / "data" / "mnist"  # the repository's copy
 LABELS = "t10k-labels-idx1-ubyte"  # the smallest file (4.5 KB gzipped): quick to serve and corrupt
 
 
@@ -135,7 +135,7 @@ def isolated(monkeypatch, tmp_path):
     """No repository data, no $SCRATCHNN_DATA, an empty cache in tmp; returns the cache dir."""
     empty = tmp_path / "empty_repo"
     empty.mkdir()
-    monkeypatch.setattr(datasets, "REPO_DIR", empty)
+    monkeypatch.setattr(datasets, "PACKAGED_DIR", empty)
     monkeypatch.delenv("SCRATCHNN_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("SCRATCHNN_CACHE", str(tmp_path / "shared"))
@@ -145,11 +145,11 @@ def isolated(monkeypatch, tmp_path):
     return tmp_path / "xdg" / "scratchnn" / "mnist"
 
 
-def test_search_order_is_env_then_repo_then_cache(isolated, monkeypatch, tmp_path):
+def test_search_order_is_env_then_package_then_cache(isolated, monkeypatch, tmp_path):
     monkeypatch.setenv("SCRATCHNN_DATA", str(tmp_path / "mine"))
-    assert datasets.search_dirs() == [tmp_path / "mine", datasets.REPO_DIR, isolated]
+    assert datasets.search_dirs() == [tmp_path / "mine", datasets.PACKAGED_DIR, isolated]
     monkeypatch.delenv("SCRATCHNN_DATA")
-    assert datasets.search_dirs() == [datasets.REPO_DIR, isolated]
+    assert datasets.search_dirs() == [datasets.PACKAGED_DIR, isolated]
 
 
 def test_locate_finds_the_first_place_holding_a_file(isolated, monkeypatch, tmp_path):
@@ -463,9 +463,9 @@ def test_a_read_only_cache_folder_only_warns_after_a_verified_download(isolated,
 
 
 def test_a_gzip_bomb_is_refused_at_the_original_size(isolated, monkeypatch, tmp_path):
-    # 32 MB of zeros gzips to 32 KB; MNIST's test labels are 10,008 bytes.
-    deflate = __import__("zlib").compressobj(1, wbits=31)
-    bomb = deflate.compress(bytes(32 << 20)) + deflate.flush()
+    # 8 MB of zeros gzips to 8 KB; MNIST's test labels are 10,008 bytes.
+    deflate = __import__("zlib").compressobj(9, wbits=31)
+    bomb = deflate.compress(bytes(8 << 20)) + deflate.flush()
     (tmp_path / f"{LABELS}.gz").write_bytes(bomb)
     monkeypatch.setenv("SCRATCHNN_DATA", str(tmp_path))
     with pytest.raises(ValueError, match=rf"{LABELS}\.gz: inflates to more than 10,008 bytes.*gzip bomb"):
@@ -485,3 +485,88 @@ def test_a_killed_download_leaves_nothing_the_next_download_keeps(isolated, mirr
     stale.write_bytes(b"partial")
     datasets.download_file(LABELS, mirrors=[url + "/good/"])
     assert files_under(isolated) == [f"{LABELS}.gz"]
+
+
+# ------------------------------- files that are not plain files, and files too big (issue 20)
+def test_a_file_bigger_than_the_original_is_refused_before_it_is_read(isolated, monkeypatch, tmp_path):
+    """A 3 GB file named like an MNIST file was read whole (3.1 GB, 20 s): its size says it is not MNIST's."""
+    import tracemalloc
+
+    big = tmp_path / "train-images-idx3-ubyte"
+    with open(big, "wb") as f:
+        f.truncate(256 << 20)  # sparse: costs no disk
+    monkeypatch.setenv("SCRATCHNN_DATA", str(tmp_path))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=f"^{big}: 268,435,456 bytes, more than the 47,040,016 bytes of the "
+                                             "original train-images-idx3-ubyte; it is not MNIST's file"):
+            datasets.find_file(big.name, download=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20, f"{peak / 2**20:.0f} MB read"
+
+
+def test_a_directory_or_fifo_named_like_an_mnist_file_is_named_not_read_or_skipped(isolated, monkeypatch, tmp_path):
+    import os
+
+    monkeypatch.setenv("SCRATCHNN_DATA", str(tmp_path))
+    (tmp_path / LABELS).mkdir()
+    with pytest.raises(ValueError, match=f"^{tmp_path / LABELS} is a directory, expected the MNIST file {LABELS}$"):
+        datasets.find_file(LABELS, download=False)
+    (tmp_path / LABELS).rmdir()
+    os.mkfifo(tmp_path / f"{LABELS}.gz")  # nobody writes to it: opening it would block
+    with pytest.raises(ValueError, match=rf"{LABELS}\.gz is a FIFO \(named pipe\), expected the MNIST file"):
+        datasets.find_file(LABELS, download=False)
+
+
+LOAD_WITH_A_STRANGE_CACHE = """
+import warnings, scratchnn as snn
+with warnings.catch_warnings(record=True) as seen:
+    warnings.simplefilter("always")
+    (X, y), (Xt, yt) = snn.load_mnist()
+print(X.shape, int(y[:100].sum()), X.flags.writeable)
+print(" | ".join(str(w.message) for w in seen))
+"""
+
+
+def load_in_a_child(env_changes):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, **env_changes}
+    child = subprocess.run([sys.executable, "-c", LOAD_WITH_A_STRANGE_CACHE], env=env, capture_output=True,
+                           text=True, timeout=120)
+    assert child.returncode == 0, child.stderr
+    shape, warning = child.stdout.splitlines()
+    return shape, warning
+
+
+@pytest.mark.parametrize("part, make, what", [
+    ("images", lambda p: __import__("os").mkfifo(p), r"is a FIFO \(named pipe\), not a regular file: not replaced"),
+    ("labels", lambda p: p.mkdir(), "is a directory, not a regular file: not replaced"),
+], ids=["images.npy is a FIFO", "labels.npy is a directory"])
+def test_a_cache_file_that_is_not_a_file_warns_and_loads_privately_without_hanging(shared, mnist, part, make, what):
+    """A FIFO in the cache made load_mnist block forever, a directory gave a raw IsADirectoryError."""
+    shared.mkdir(parents=True)
+    make(shared / f"{part}.npy")
+    shape, warning = load_in_a_child({})
+    assert shape == f"(60000, 784) {int(mnist[0][1][:100].sum())} False"
+    assert __import__("re").search(f"could not write the shared MNIST cache in {shared} .*{part}.npy {what}.*"
+                                   "private copy", warning), warning
+
+
+@pytest.mark.parametrize("where, said", [
+    ("a file", "Not a directory"),
+    ("/proc/x", "No such file or directory"),
+    ("~nobody-by-this-name/x", "Could not determine home directory"),
+])
+def test_scratchnn_cache_that_cannot_be_a_folder_warns_and_loads_privately(tmp_path, mnist, where, said):
+    if where == "a file":
+        where = tmp_path / "a file"
+        where.write_text("not a folder")
+    shape, warning = load_in_a_child({"SCRATCHNN_CACHE": str(where)})
+    assert shape == f"(60000, 784) {int(mnist[0][1][:100].sum())} False"
+    assert "could not write the shared MNIST cache in" in warning and said in warning and "private copy" in warning, \
+        warning

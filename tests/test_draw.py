@@ -152,6 +152,46 @@ def test_ink_far_off_the_canvas_is_cut_off_not_an_error():
     assert A.any() and np.isfinite(A).all()
 
 
+HUGE_PEN = """
+from scratchnn import draw
+for call in (lambda: draw.strokes_to_mnist([[(140, 140)]], pen_width=1e9),
+             lambda: draw.render_strokes([[(140, 140)]], canvas_size=10**6),
+             lambda: draw.Ink(pen_width=281)):
+    try:
+        call()
+    except ValueError as e:
+        print(e)
+"""
+
+
+def test_pen_width_and_canvas_size_are_bounded_outside_the_pad_too():
+    """strokes_to_mnist(pen_width=1e9) took over 60 s (only the pad bounded the pen): a pen wider
+    than the canvas and a canvas wider than MAX_CANVAS_SIZE are a ValueError, at once."""
+    import subprocess
+    import sys
+
+    child = subprocess.run([sys.executable, "-c", HUGE_PEN], capture_output=True, text=True, timeout=60)
+    assert child.stdout.splitlines() == ["pen_width must be at most 280, got 1000000000.0",
+                                         "canvas_size must be at most 2,048, got 1000000",
+                                         "pen_width must be at most 280, got 281"], child.stderr
+
+
+def test_coordinates_beyond_float_range_are_a_value_error_not_an_overflow():
+    """A 10**400 coordinate raised OverflowError from strokes_to_mnist and from the pad's Ink."""
+    with pytest.raises(ValueError, match=r"^stroke 0 has a coordinate too large to be a float \(beyond 1.8e308\)$"):
+        draw.strokes_to_mnist([[(140, 140), (10 ** 400, 3)]])
+    ink = draw.Ink()
+    for point in ((10 ** 400, 3), (3, -10 ** 400)):
+        with pytest.raises(ValueError, match=r"^a point has a coordinate too large to be a float"):
+            ink.add_point(*point)
+    with pytest.raises(ValueError, match=r"^a point must have finite coordinates, got \(nan, 3.0\)$"):
+        ink.add_point(float("nan"), 3)
+    assert ink.bbox is None  # nothing was drawn
+    ink.add_point(140, 140)
+    ink.add_point(10 ** 300, 3)  # a huge but representable number is moved closer and cut off, as before
+    assert ink.to_mnist().any()
+
+
 # ------------------------------------------------------------- the drawn-digit set (tests/data)
 @pytest.fixture(scope="module")
 def drawn_set():

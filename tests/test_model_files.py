@@ -4,8 +4,10 @@ A model file is an ``.npz`` of plain float arrays plus one JSON string. Loading
 must never unpickle: the hostile files below carry payloads that would create a
 marker file if anything unpickled them, and the tests check no marker appears.
 """
+import io
 import json
 import pickle
+import re
 import zipfile
 from pathlib import Path
 
@@ -345,10 +347,8 @@ def test_saves_killed_mid_write_leave_the_file_intact_and_the_next_save_cleans_u
         snn.Net.load(path)  # intact: the old model or a whole new one, never half of one
         litter += len(files_in(path.parent)) - 1
     assert litter > 0, "no kill landed inside a save: the test proved nothing"
-    live = path.parent / f".{path.name}.{__import__('os').getpid()}.0123abcd.tmp"  # this process is alive
-    live.write_bytes(b"in progress")
     net.save(path)
-    assert files_in(path.parent) == sorted([live.name, "model.npz"])
+    assert files_in(path.parent) == ["model.npz"]
 
 
 def test_a_file_name_of_250_bytes_saves_and_loads(tmp_path):
@@ -390,7 +390,7 @@ def test_weights_beyond_the_declared_dtype_are_refused(saved, tmp_path):
 def test_save_refuses_weights_of_the_wrong_shape_and_writes_nothing(tmp_path):
     net = make_net()
     net.dense[0].W = np.zeros((5, 6), dtype=np.float32)
-    with pytest.raises(ValueError, match=r"W1 has shape \(5, 6\), but a 6-5-4-3 net needs \(6, 5\): not saved"):
+    with pytest.raises(ValueError, match=r"not saving .*m.npz: W1 has shape \(5, 6\), the architecture needs \(6, 5\)"):
         net.save(tmp_path / "m.npz")
     assert files_in(tmp_path) == []
 
@@ -409,3 +409,211 @@ def test_save_refuses_a_layer_a_file_cannot_describe(tmp_path):
     net = snn.Net([snn.InLayer(6), Mine()], cost_function=snn.MSELoss)
     with pytest.raises(ValueError, match=r"layer 1 .* cannot be saved: model files hold Dense layers"):
         net.save(tmp_path / "m.npz")
+
+
+# ------------------------------------------- files that are not plain files (issue 20, class 1)
+LOAD_IN_A_CHILD = "import sys, scratchnn as snn\ntry:\n    snn.Net.load(sys.argv[1])\nexcept ValueError as e:\n    print(e)\n"
+
+
+def special_files(folder):
+    """``{kind: path}``: a FIFO, a socket, a symlink to a model and (as root) a character device."""
+    import os
+    import socket
+    import stat
+
+    made = {}
+    os.mkfifo(folder / "fifo.npz")
+    made["a FIFO (named pipe)"] = folder / "fifo.npz"
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(folder / "sock.npz"))
+    made["a socket"] = folder / "sock.npz"
+    if os.geteuid() == 0:  # what `mknod d/null c 1 3` makes: the machine's /dev/null, elsewhere
+        os.mknod(folder / "null.npz", stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        made["a character device"] = folder / "null.npz"
+    return made, sock
+
+
+def test_save_never_replaces_a_device_fifo_socket_or_symlink(saved, tmp_path):
+    import os
+    import stat
+
+    net, model, _, _ = saved
+    made, sock = special_files(tmp_path)
+    link = tmp_path / "link.npz"
+    link.symlink_to(model)
+    made["a symbolic link"] = link
+    before = model.read_bytes()
+    with sock:
+        for what, path in made.items():
+            mode = os.lstat(path).st_mode
+            with pytest.raises(ValueError, match=re.escape(f"{path} is {what}, not a regular file: not replaced")):
+                net.save(path, note="new")
+            assert os.lstat(path).st_mode == mode, f"{what} was replaced"
+    assert model.read_bytes() == before and stat.S_ISLNK(os.lstat(link).st_mode)
+    assert not [p for p in files_in(tmp_path) if p.endswith(".tmp")]
+
+
+def test_load_refuses_a_fifo_socket_or_device_at_once_without_hanging(tmp_path):
+    """A FIFO with no writer made open() block forever; each is now one sentence naming it."""
+    import subprocess
+    import sys
+
+    made, sock = special_files(tmp_path)
+    with sock:
+        for what, path in made.items():
+            child = subprocess.run([sys.executable, "-c", LOAD_IN_A_CHILD, str(path)], capture_output=True,
+                                   text=True, timeout=60)
+            assert child.stdout.strip() == f"{path} is {what}, expected an .npz model file written by Net.save", \
+                child.stderr
+
+
+def test_a_stray_temp_file_with_a_huge_number_never_breaks_saves(tmp_path):
+    stray = tmp_path / ".m.npz.99999999999.0bad.tmp"
+    stray.write_bytes(b"left by something")
+    make_net().save(tmp_path / "m.npz")
+    assert files_in(tmp_path) == ["m.npz"]  # unlocked: its writer is gone, so it is litter
+
+
+HOLD_A_TEMP = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("writing", flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_live_writers_temp_file_survives_even_with_a_pid_this_namespace_lacks(tmp_path):
+    """A writer in another PID namespace (a container) or host (NFS) has a PID that means nothing
+    here: 99999999 is no process of ours. Its lock on the temp file says it is alive."""
+    import subprocess
+    import sys
+
+    temp = tmp_path / ".m.npz.99999999.0123abcd.tmp"
+    writer = subprocess.Popen([sys.executable, "-c", HOLD_A_TEMP, str(temp)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "writing"
+        make_net().save(tmp_path / "m.npz")
+        assert files_in(tmp_path) == sorted([temp.name, "m.npz"])
+    finally:
+        writer.kill()
+        writer.wait(timeout=60)
+    make_net().save(tmp_path / "m.npz")  # the writer is gone: its file is litter now
+    assert files_in(tmp_path) == ["m.npz"]
+
+
+def test_save_keeps_the_files_mode_and_refuses_a_read_only_one(saved):
+    import os
+    import stat
+
+    net, path, _, _ = saved
+    os.chmod(path, 0o600)
+    net.save(path, note="private")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600 and snn.Net.load(path).metadata["note"] == "private"
+    os.chmod(path, 0o444)
+    before = path.read_bytes()
+    with pytest.raises(PermissionError, match=rf"cannot write {path}: it is read-only \(mode 0444\); "
+                                              "the existing file is unchanged$"):
+        net.save(path, note="overwrite")
+    assert path.read_bytes() == before and files_in(path.parent) == ["model.npz"]
+
+
+def deflated_archive(path, members):
+    """An .npz whose members are deflated (np.savez_compressed's layout), ``{name: .npy bytes}``."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for name, data in members.items():
+            with z.open(f"{name}.npy", "w", force_zip64=True) as m:
+                for chunk in data:
+                    m.write(chunk)
+    return path
+
+
+def npy_bytes(a):
+    buffer = io.BytesIO()
+    np.save(buffer, a)
+    return buffer.getvalue()
+
+
+def test_a_deflate_bomb_is_refused_before_it_is_inflated(saved, tmp_path):
+    """A 256 MB array of zeros deflates to about 1 MB. An extra one was inflated whole before the
+    name was refused; one in place of W1 was inflated before its shape was read."""
+    import tracemalloc
+
+    _, _, arrays, meta = saved
+    header = io.BytesIO()  # the .npy header of 256 MB of bytes, then 256 MB of zeros, 16 MB at a time
+    np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": (256 << 20,)})
+    bomb = [header.getvalue()] + [bytes(16 << 20)] * 16
+    good = {name: [npy_bytes(a)] for name, a in arrays.items()}
+    good["__metadata__"] = [npy_bytes(np.array(json.dumps(meta)))]
+    cases = {
+        "extra": ({**good, "X": bomb}, r"unexpected \['X'\]"),
+        "in W1": ({**good, "W1": bomb}, r"W1 has shape \(268435456,\), the architecture needs \(6, 5\)"),
+    }
+    for case, (members, match) in cases.items():
+        path = deflated_archive(tmp_path / f"bomb-{case}.npz", members)
+        assert path.stat().st_size < 2 << 20
+        tracemalloc.start()
+        try:
+            with pytest.raises(ValueError, match=match):
+                snn.Net.load(path)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 16 << 20, f"{case}: {peak / 2**20:.0f} MB spent on a {path.stat().st_size:,}-byte file"
+
+
+# ------------------------------------------------ every save loads (issue 20, class 2)
+@pytest.mark.parametrize("change, match", [
+    (lambda net: setattr(net, "metadata", {"notes": "x" * 1_100_000}), r"metadata is 1,100,\d+ characters, more than"),
+    (lambda net: net.metadata.update(deep=json.loads("[" * 600 + "]" * 600)), "metadata is nested 60[0-9] levels deep"),
+    (lambda net: net.metadata.update({1: "one", "1": "also one"}), "metadata is not valid JSON: the key '1' appears twice"),
+    (lambda net: net.metadata.update(big=10 ** 5000), "metadata must be JSON values"),
+], ids=["1.1 MB of notes", "nested 600 deep", "keys that collide as JSON", "a 5000-digit integer"])
+def test_save_refuses_metadata_load_would_refuse_and_keeps_the_good_file(saved, change, match):
+    net, path, _, _ = saved
+    before = path.read_bytes()
+    bad = net.copy()
+    change(bad)
+    with pytest.raises(ValueError, match=f"not saving {path}: {match}"):
+        bad.save(path)
+    assert path.read_bytes() == before and files_in(path.parent) == ["model.npz"]
+    snn.Net.load(path)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float128", "complex64", "int32"])
+def test_save_refuses_a_dtype_load_would_refuse_and_keeps_the_good_file(saved, dtype):
+    if not hasattr(np, dtype):
+        pytest.skip(f"numpy has no {dtype} here")
+    net, path, _, _ = saved
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match=f"not saving {path}: unknown dtype '{dtype}', expected float32 or float64"):
+        net.astype(dtype).save(path)
+    assert path.read_bytes() == before
+    snn.Net.load(path)
+
+
+def test_a_model_that_loads_can_be_copied(saved, tmp_path):
+    """Metadata 600-950 deep loaded, and then net.copy() raised RecursionError: such files are refused,
+    and the deepest metadata a file may hold still copies."""
+    _, _, arrays, meta = saved
+    for depth in (600, 950):
+        deep = dict(meta, metadata={"deep": json.loads("[" * depth + "]" * depth)})
+        with pytest.raises(ValueError, match=f"deep.npz: metadata is nested {depth + 2} levels deep"):
+            snn.Net.load(write_raw(tmp_path / "deep.npz", arrays, deep))
+    limit = snn.io.MAX_METADATA_DEPTH - 2  # the file's own object and its "metadata" object
+    deepest = dict(meta, metadata={"deep": json.loads("[" * limit + "]" * limit)})
+    net = snn.Net.load(write_raw(tmp_path / "deepest.npz", arrays, deepest))
+    assert net.copy().metadata == net.metadata
+    net.save(tmp_path / "again.npz")  # and saves again
+
+
+@pytest.mark.parametrize("text, match", [
+    ('{"format": "scratchnn.Net/1", "n": ' + "9" * 5000 + "}", "Exceeds the limit .* for integer string conversion"),
+    ('{"format": "scratchnn.Net/1", "loss": "mse", "loss": "cross_entropy"}', "the key 'loss' appears twice"),
+], ids=["5000-digit integer", "duplicate key"])
+def test_metadata_json_the_standard_allows_but_a_model_cannot_mean_is_refused_naming_the_file(saved, tmp_path, text,
+                                                                                             match):
+    _, _, arrays, _ = saved
+    path = write_raw(tmp_path / "odd.npz", arrays, text)
+    with pytest.raises(ValueError, match=f"^{path}: metadata is not valid JSON: {match}"):
+        snn.Net.load(path)

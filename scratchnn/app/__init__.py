@@ -4,7 +4,9 @@
 this package: one cell that shows a ``DigitRecognizer``), waits until it answers, prints the
 address and opens it in your browser. Voila runs the notebook in a fresh kernel for every visitor
 and shows only its outputs. The server listens on 127.0.0.1 with a random token, so only you can
-reach it; Ctrl-C stops it, and Voila shuts its kernels down as it stops.
+reach it; the token goes to Voila in its environment, never on its command line, which every local
+user can read (``ps``). Ctrl-C stops it, and Voila shuts its kernels down as it stops
+(``scratchnn.app.process`` starts and stops it).
 """
 from __future__ import annotations
 
@@ -16,12 +18,11 @@ import socket
 import subprocess
 import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 import webbrowser
 from importlib import resources
 from pathlib import Path
+
+from . import process as processes
 
 #: The app notebook, a file inside the installed package.
 NOTEBOOK = Path(str(resources.files(__name__).joinpath("draw.ipynb")))
@@ -52,12 +53,6 @@ def _free_port(ip):
         return s.getsockname()[1]
 
 
-# Voila runs in its own process group, so that Ctrl-C in the terminal reaches only us and we can
-# stop it in order (SIGTERM lets it shut its kernels down; SIGKILL only if it does not exit).
-_OWN_GROUP = ({"start_new_session": True} if os.name == "posix"
-              else {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)})
-
-
 class AppServer:
     """A running Voila process serving the pad; ``url`` carries the token. ``stop()`` ends it
     (Voila shuts its kernels down). Usable as a context manager."""
@@ -66,38 +61,9 @@ class AppServer:
         self.process, self.url = process, url
 
     def stop(self, timeout=10.0):
-        """Stop Voila: terminate, wait up to ``timeout`` seconds, then kill. Returns its exit code.
-
-        Voila's kernels run in sessions of their own (jupyter_client starts them so); any still
-        running once Voila is gone (Voila was killed, or too slow to shut them down) are killed too,
-        so stopping takes at most about ``timeout`` seconds however busy the machine is.
-        """
-        posix = os.name == "posix"
-        kernels = _descendants(self.process.pid)
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM) if posix else self.process.terminate()
-                self.process.wait(timeout)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                pass
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL) if posix else self.process.kill()
-            except (ProcessLookupError, PermissionError):
-                pass
-        self.process.wait()
-        deadline = time.monotonic() + 2.0  # a kernel whose Voila is gone exits by itself within a second
-        while (alive := [k for k in kernels if _same_process(*k)]) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        for pid, _ in alive:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        deadline = time.monotonic() + 1.0  # SIGKILL is not instant either
-        while any(_same_process(*k) for k in alive) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.process.returncode
+        """Stop Voila: terminate, wait up to ``timeout`` seconds, then kill; its kernels too (they
+        run in sessions of their own). Returns its exit code. See ``process.stop``."""
+        return processes.stop(self.process, timeout)
 
     def __enter__(self):
         return self
@@ -122,9 +88,13 @@ def launch(port=None, open_browser=True, *, ip="127.0.0.1", wait=True, timeout=6
                            "pip install 'scratchnn[lab]' (or pip install voila)")
     port = _free_port(ip) if port is None else _usable_port(ip, port)
     token = secrets.token_urlsafe(16)
+    # auto_token: Voila's identity provider takes the token from JUPYTER_TOKEN in its environment
+    # (readable by this user and root only), not from its command line (readable by everyone).
     argv = [sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", "--theme=light",
-            f"--Voila.ip={ip}", f"--port={port}", "--Voila.port_retries=0", f"--token={token}",
+            f"--Voila.ip={ip}", f"--port={port}", "--Voila.port_retries=0", "--Voila.auto_token=True",
             *(f"--VoilaConfiguration.extension_allowlist={name}" for name in LAB_EXTENSIONS)]
+    env = {**os.environ, "JUPYTER_TOKEN": token}
+    env.pop("JUPYTER_TOKEN_FILE", None)
     # Blocking (the command line), a `kill` (SIGTERM) or a closed terminal (SIGHUP) stops Voila
     # too, like Ctrl-C: Voila runs in its own process group, so it would outlive us. Whoever reads
     # the URL may signal at once, so the handlers go in before Voila starts. Until `server` holds
@@ -138,8 +108,7 @@ def launch(port=None, open_browser=True, *, ip="127.0.0.1", wait=True, timeout=6
 
     previous = _on_stop_signals(note) if wait else {}
     try:
-        process = subprocess.Popen(argv, stdout=log, stderr=None if log is None else subprocess.STDOUT,
-                                   **_OWN_GROUP)
+        process = processes.start(argv, env=env, stdout=log, stderr=None if log is None else subprocess.STDOUT)
         base = f"http://{ip}:{port}"
         server = AppServer(process, f"{base}/?token={token}")
         try:
@@ -147,7 +116,8 @@ def launch(port=None, open_browser=True, *, ip="127.0.0.1", wait=True, timeout=6
                 _on_stop_signals(_raise_keyboard_interrupt)
                 if signalled:
                     raise KeyboardInterrupt
-            _wait_until_serving(process, base + "/voila/static/favicon.ico", timeout)
+            processes.wait_until_serving(process, base + "/voila/static/favicon.ico", timeout,
+                                         what="Voila (see its messages above)")
         except BaseException:
             if previous:
                 _on_stop_signals(note)
@@ -169,36 +139,6 @@ def launch(port=None, open_browser=True, *, ip="127.0.0.1", wait=True, timeout=6
     finally:
         _restore_signals(previous)
     return server
-
-
-def _start_time(pid):
-    """The start time of process ``pid`` (Linux /proc, in clock ticks), or None if it is gone (or a zombie)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return None if fields[0] in ("Z", "X") else fields[19]
-
-
-def _same_process(pid, started):
-    return started is not None and _start_time(pid) == started
-
-
-def _descendants(pid):
-    """``[(pid, start time)]`` of every process below ``pid`` (Linux /proc; elsewhere none)."""
-    children = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        children.setdefault(int(fields[1]), []).append((int(stat.parent.name), fields[19]))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child[0])
-    return found
 
 
 def _raise_keyboard_interrupt(signum, frame):
@@ -223,19 +163,3 @@ def _restore_signals(previous):
     for signum, handler in previous.items():
         if handler is not None:      # None: the old handler was not set from Python
             signal.signal(signum, handler)
-
-
-def _wait_until_serving(process, url, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"Voila exited with code {process.returncode} before serving; "
-                               "see its messages above")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"Voila did not answer at {url} within {timeout:.0f} s")

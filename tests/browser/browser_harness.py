@@ -14,17 +14,14 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-from scratchnn.app import _descendants, _same_process
+from scratchnn.app import process
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -78,31 +75,18 @@ def quiet_jupyter_env(root: Path) -> dict:
 
 
 class Server:
-    """A Jupyter-family server in its own process group; `stop()` is safe to call twice."""
+    """A Jupyter-family server in its own process group (started and stopped by the app's own
+    `scratchnn.app.process`); `stop()` is safe to call twice."""
 
-    def __init__(self, argv, *, env, cwd, log_path: Path, url: str, ready_path: str):
+    def __init__(self, argv, *, env, cwd, log_path: Path, url: str, ready_path: str, timeout: float = 60.0):
         self.url, self.log_path = url, log_path
         self._log = open(log_path, "wb")
-        self.proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=self._log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        self._wait_ready(ready_path)
-
-    def _wait_ready(self, path: str, timeout: float = 60.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self.stop()
-                raise RuntimeError(f"server exited with {self.proc.returncode} before answering; "
-                                   f"log:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(self.url + path, timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"server did not answer {path} within {timeout:.0f} s; log:\n{self.log_tail()}")
+        self.proc = process.start(argv, env=env, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT)
+        try:
+            process.wait_until_serving(self.proc, self.url + ready_path, timeout, what="the server")
+        except RuntimeError as e:
+            self.stop()
+            raise RuntimeError(f"{e}; log:\n{self.log_tail()}") from None
 
     def log_tail(self, n: int = 40) -> str:
         try:
@@ -111,33 +95,16 @@ class Server:
             return "(no log)"
 
     def stop(self, timeout: float = 10.0):
-        """SIGTERM to the server's group, then SIGKILL to whatever is left of it and of its kernels.
-
-        Kernels run in sessions of their own (jupyter_client starts them that way), so they are
-        found as descendants first and swept up by pid if the server failed to shut them down."""
-        kernels = _descendants(self.proc.pid)
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout)
-            except (subprocess.TimeoutExpired, ProcessLookupError):
-                pass
-        for pid, started in [(self.proc.pid, None)] + kernels:
-            try:
-                if started is None:
-                    os.killpg(pid, signal.SIGKILL)
-                elif still_running(pid, started):      # the same process, not a reused pid
-                    os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        if self.proc.poll() is None:
-            self.proc.wait(5)
+        """SIGTERM to the server's group, then SIGKILL to whatever is left of it and of its kernels
+        (`scratchnn.app.process.stop`)."""
+        process.stop(self.proc, timeout)
         self._log.close()
 
 
-#: True while process `pid` is the live process that started at `started` (not a zombie, not a reused
-#: pid); `_descendants(pid)` gives `[(pid, start time)]` below a pid. Both are the app's own (scratchnn.app).
-still_running = _same_process
+#: The app's process helpers under the names the browser tests use: True while process `pid` is the
+#: live process that started at `started` (not a zombie, not a reused pid); `[(pid, start time)]`
+#: of every process below a pid.
+still_running, _descendants = process.same_process, process.descendants
 
 
 # The two Jupyter front ends learners use: how to start each, and where it opens a notebook.
