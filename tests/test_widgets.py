@@ -588,18 +588,19 @@ def test_a_tuner_training_the_net_the_pad_was_given_is_refused(net):
 # ----------------------------------------- background teaching and the learner's cells (issue 20, classes 3 and 4)
 def pause_in_backward(net, at):
     """Make the output layer's backward wait, at its ``at``-th call, until ``go`` is set; ``paused``
-    is set then. The patch is on the layer object, so copies of ``net`` carry it too."""
+    is set then. The patch is on the layer object, so copies of ``net`` carry it too. After a softmax
+    with cross-entropy, backprop starts at the output layer's ``backward_from_dZ`` (the fused gradient)."""
     paused, go, calls = threading.Event(), threading.Event(), []
     layer = net.dense[-1]
 
-    def backward(self, dA):
+    def backward_from_dZ(self, dZ):
         calls.append(1)
         if len(calls) == at:
             paused.set()
             assert go.wait(120), "the test never let the step go on"
-        return type(self).backward(self, dA)
+        return type(self).backward_from_dZ(self, dZ)
 
-    layer.backward = types.MethodType(backward, layer)
+    layer.backward_from_dZ = types.MethodType(backward_from_dZ, layer)
     return paused, go
 
 
