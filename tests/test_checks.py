@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import scratchnn as snn
-from scratchnn.checks import CheckFailed, NotWritten
+from scratchnn.course.checks import CheckFailed, NotWritten
 
 
 def verdict(label, mine, expected, **kwargs):

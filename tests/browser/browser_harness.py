@@ -24,7 +24,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from scratchnn.app import _descendants, _same_process
+from scratchnn.pad.app import _descendants, _same_process
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -38,7 +38,7 @@ SUMMARY: list[str] = []
 #: Pages open right now, screenshotted when a test fails.
 OPEN_PAGES: list = []
 
-# DOM hooks the widgets promise (scratchnn/widgets.py's docstring): the pad's view carries
+# DOM hooks the widgets promise (scratchnn/pad/recognizer.py's docstring): the pad's view carries
 # `scratchnn-pad`; the bars are one element `.scratchnn-bars[data-top][data-version]` holding ten
 # `[data-digit][data-prob]` rows; the recognizer's Clear button is `.scratchnn-clear`.
 PAD = ".scratchnn-pad"
@@ -136,7 +136,7 @@ class Server:
 
 
 #: True while process `pid` is the live process that started at `started` (not a zombie, not a reused
-#: pid); `_descendants(pid)` gives `[(pid, start time)]` below a pid. Both are the app's own (scratchnn.app).
+#: pid); `_descendants(pid)` gives `[(pid, start time)]` below a pid. Both are the app's own (scratchnn.pad.app).
 still_running = _same_process
 
 

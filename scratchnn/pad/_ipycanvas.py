@@ -24,7 +24,7 @@ import math
 from contextlib import contextmanager
 from numbers import Real
 
-from ipycanvas import Canvas, hold_canvas  # noqa: F401  (re-exported for widgets.py)
+from ipycanvas import Canvas, hold_canvas  # noqa: F401  (re-exported for pad.py)
 
 #: The ipycanvas versions this module was tested with (pip's version specifier).
 TESTED = ">=0.13,<0.15"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-TEACHER_NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+TEACHER_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"   # of an editable clone
 
 
 class CheckFailed(AssertionError):
@@ -352,7 +352,7 @@ def mistaken_grads(net, X, y):
     Computed by copies of ``net`` (which stays untouched) with one activation's backward swapped:
     the ReLU mask forgotten on the hidden layers, and a ReLU mask applied to a linear output layer.
     """
-    from .activations import ReLU
+    from ..activations import ReLU
     mask = ReLU().backward
     forgotten, masked = net.copy(), net.copy()
     for layer in forgotten.dense[:-1]:
@@ -398,7 +398,7 @@ def reveal(name, folder=None):
               + ", ".join(f"{exercise!r} ({notebook[:2]})" for exercise, notebook, _ in found)
               + ". Reveal one of them by its name.")
     elif not solutions:
-        print(f"No teacher's notebooks in {folder}: open the repository's notebooks/ folder to see the solutions.")
+        print(f"The solutions come from your teacher: there are no teacher's notebooks in {folder}.")
     else:
         print(f"No exercise named {name!r}; the exercises are: {', '.join(sorted(s[0] for s in solutions))}.")
 
@@ -527,11 +527,11 @@ def your_parts(seed=0):
     scale. Otherwise raises ``CheckFailed``: one line naming the part, and the file and line where it
     failed. There is no fallback: nothing trains in your name with parts that are not yours.
     """
-    from .activations import ReLU, Softmax
-    from .gradcheck import RIGHT, check_gradients
-    from .layers import Dense, InLayer
-    from .losses import CrossEntropyLoss
-    from .net import Net
+    from ..activations import ReLU, Softmax
+    from ..gradcheck import RIGHT, check_gradients
+    from ..layers import Dense, InLayer
+    from ..losses import CrossEntropyLoss
+    from ..net import Net
     try:
         MyDense, MyReLU = mine("my_layers", "MyDense", "MyReLU")
         Loss = mine("my_loss", "SoftmaxCrossEntropy")
