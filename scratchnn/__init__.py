@@ -6,9 +6,9 @@
     (X_train, y_train), (X_test, y_test) = snn.load_mnist()
     history = net.fit(X_train, y_train, validation_data=(X_test, y_test), seed=0)
 
-Module map. The core is the modules at the top of this folder, what ``import scratchnn`` loads;
-it needs NumPy only (``plotting``, ``draw`` and ``augment`` load matplotlib or Pillow when first used).
-Data flows one way: datasets/draw -> arrays -> Net -> probabilities -> plots and the pad.
+Module map. The core is the modules at the top of this folder, what ``import scratchnn`` loads:
+NumPy (and threadpoolctl) only; ``plotting``, ``draw`` and ``augment`` load matplotlib or Pillow
+when first used. Data flows one way: datasets/draw -> arrays -> Net -> probabilities -> plots and the pad.
 
 - ``layers``, ``activations``, ``losses``: the parts of a net, each with its forward and backward
   side by side; the layer contract is in ``layers``' docstring.

@@ -435,8 +435,8 @@ def mine(module, *names):
     return values[0] if len(values) == 1 else values
 
 
-def _adam_path(lr, params, grads_per_step, eps_inside=False, t_per_parameter=False, bias_correction=True,
-               keep_state=True, beta1=0.9, beta2=0.999, eps=1e-8):
+def adam_path(lr, params, grads_per_step, eps_inside=False, t_per_parameter=False, bias_correction=True,
+              keep_state=True, beta1=0.9, beta2=0.999, eps=1e-8):
     """The textbook Adam's parameters after each step, or those of one of its common mistakes."""
     params = [p.copy() for p in params]
     m = [np.zeros_like(p) for p in params]
@@ -458,7 +458,7 @@ def _adam_path(lr, params, grads_per_step, eps_inside=False, t_per_parameter=Fal
     return path
 
 
-#: Adam's common mistakes, as ``_adam_path`` arguments, and the hint for each (the idea, not the code).
+#: Adam's common mistakes, as ``adam_path`` arguments, and the hint for each (the idea, not the code).
 ADAM_MISTAKES = [
     ({"eps_inside": True}, "eps belongs outside the square root: it only keeps the division safe, and inside it "
                            "shrinks the steps of a parameter whose gradients are tiny."),
@@ -480,7 +480,7 @@ def check_adam(label, Adam, lr=0.01, steps=5, seed=0):
     rng = np.random.default_rng(seed)
     start = [rng.normal(0, 1, 3), rng.normal(0, 1, (2, 2))]
     grads_per_step = [[rng.normal(0, 1e3, 3), rng.normal(0, 1e-5, (2, 2))] for _ in range(steps)]
-    expected = _adam_path(lr, start, grads_per_step)
+    expected = adam_path(lr, start, grads_per_step)
     optimizer = run(Adam, lr)
     params = [p.copy() for p in start]
     mine = []
@@ -495,7 +495,7 @@ def check_adam(label, Adam, lr=0.01, steps=5, seed=0):
     if same(mine, expected):
         return check(label, True)
     for mistake, hint in ADAM_MISTAKES:
-        if same(mine, _adam_path(lr, start, grads_per_step, **mistake)):
+        if same(mine, adam_path(lr, start, grads_per_step, **mistake)):
             check(label, False, hint)
     step, which = next((k, i) for k, (a, b) in enumerate(zip(mine, expected)) for i in range(2)
                        if not np.allclose(a[i], b[i], rtol=1e-9, atol=1e-15))

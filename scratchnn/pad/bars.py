@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import html
 
-import numpy as np
 import ipywidgets as widgets
+import numpy as np
 
 class ProbabilityBars(widgets.HTML):
     """Ten labelled bars, one per digit, in a single HTML widget: one message per update.
