@@ -127,7 +127,7 @@ def main():
                 server.stop()
                 shutil.rmtree(root, ignore_errors=True)
         if args.where in ("voila", "both") or args.screenshot:
-            from scratchnn import app
+            from scratchnn.pad import app
 
             root = H.make_root()
             os.environ.update({k: v for k, v in H.quiet_jupyter_env(root).items()

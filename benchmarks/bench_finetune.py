@@ -1,4 +1,4 @@
-"""Teach a model five flagged 1s with ``scratchnn.finetune.FineTuner``: does it read fifty others, forget MNIST, and how long does it take?
+"""Teach a model five flagged 1s with ``scratchnn.pad.finetune.FineTuner``: does it read fifty others, forget MNIST, and how long does it take?
 
 Issue 11's targets, from the shipped ``drawing`` model: after 5 corrected flagged 1s, at least 90%
 of 50 *other* flagged 1s (other seeds, never used to fine-tune) read as 1; MNIST test accuracy falls
@@ -7,7 +7,7 @@ by less than 0.3 points; one ``learn()`` takes under 2 s (median and p95) on a 2
     python benchmarks/bench_finetune.py                         # the shipped drawing model
     python benchmarks/bench_finetune.py --model seed --model old_drawing.npz --repeats 20
 
-The flagged 1s are ``scratchnn.drawn``'s five flagged styles (one-flag, one-euro, one-flag-base,
+The flagged 1s are ``scratchnn.course.drawn``'s five flagged styles (one-flag, one-euro, one-flag-base,
 one-euro-base, one-long-flag), every variation: the five taught from seed ``SEEDS["teach"]``, the fifty
 checked from ``SEEDS["check"]``. "no replay" fine-tunes on the five alone, to show what replay saves.
 """
@@ -20,8 +20,8 @@ import time
 import numpy as np
 
 import scratchnn as snn
-from scratchnn import drawn
-from scratchnn.finetune import FineTuner
+from scratchnn.course import drawn
+from scratchnn.pad.finetune import FineTuner
 
 FLAGGED = ["one-flag", "one-euro", "one-flag-base", "one-euro-base", "one-long-flag"]
 

@@ -5,7 +5,7 @@ the pen lifts: turn the ink into a 28x28 MNIST-style input (crop, fit, centre), 
 build the two messages for the browser (the bars' HTML and the preview PNG). Target: median under
 2 ms. An *event* is what happens for every mouse move: store the point and add it to the ink.
 
-The digits of ``tests/data/drawn_digits.json`` are replayed through the pad's own event handlers;
+The digits of ``scratchnn/course/drawn_digits.json`` are replayed through the pad's own event handlers;
 an update is timed every few events, so drawings are measured part-drawn as well as finished. The
 reference in the same run is the naive way: re-render every stroke from scratch per update
 (``strokes_to_mnist(pad.strokes)``) instead of keeping the ink incrementally.
@@ -15,7 +15,7 @@ reference in the same run is the naive way: re-render every stroke from scratch 
     python benchmarks/bench_pad.py --teach 5    # also: corrections (FineTuner runs) and the pad meanwhile
 
 With ``--teach N`` it also times N corrections (``recognizer.correct``: keep the example, fine-tune
-with ``scratchnn.finetune.FineTuner``, redraw the bars) and how the pad answers while one runs: on
+with ``scratchnn.pad.finetune.FineTuner``, redraw the bars) and how the pad answers while one runs: on
 an asyncio loop, as in a kernel, a mouse event is sent every 10 ms during a run and the delay from
 when it was due to when the pad had handled it is recorded; the reference in the same run is the
 same events with no run going on.
@@ -23,14 +23,10 @@ same events with no run going on.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import time
-from pathlib import Path
 
 import numpy as np
-
-DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "drawn_digits.json"
 
 
 def model():
@@ -51,9 +47,10 @@ def stats(ms):
 
 
 def main(argv=None):
-    from scratchnn._ipycanvas import send_event
+    from scratchnn.course import drawn
     from scratchnn.draw import strokes_to_mnist
-    from scratchnn.widgets import DigitRecognizer
+    from scratchnn.pad._ipycanvas import send_event
+    from scratchnn.pad.recognizer import DigitRecognizer
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--digits", type=int, default=100)
@@ -62,7 +59,7 @@ def main(argv=None):
     args = p.parse_args(argv)
 
     net, name = model()
-    digits = json.loads(DATA.read_text())["digits"][:args.digits]
+    digits = drawn.load()["digits"][:args.digits]
     r = DigitRecognizer(net, throttle=math.inf)      # no automatic updates: we call them ourselves
     pad, perf = r.pad, time.perf_counter
     update, image, predict, messages, naive, event = [], [], [], [], [], []
@@ -110,8 +107,8 @@ def teach(net, digits, n):
     """Time corrections, and the pad's answers to mouse events while a fine-tuning run goes on."""
     import asyncio
 
-    from scratchnn._ipycanvas import send_event
-    from scratchnn.widgets import DigitRecognizer
+    from scratchnn.pad._ipycanvas import send_event
+    from scratchnn.pad.recognizer import DigitRecognizer
 
     r = DigitRecognizer(net)             # the pad fine-tunes its own copy: net stays as it is
     seconds = []

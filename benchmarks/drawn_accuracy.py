@@ -1,12 +1,12 @@
-"""How well does a model read digits drawn on the pad? Accuracy on the drawn sets of ``scratchnn.drawn``.
+"""How well does a model read digits drawn on the pad? Accuracy on the drawn sets of ``scratchnn.course.drawn``.
 
 Two sets, both in the pad's stroke format and turned into 28x28 inputs by exactly the pad's
 preprocessing (``scratchnn.draw.strokes_to_mnist``):
 
-- ``tests/data/drawn_digits.json``, the committed 600 digits (60 per digit in every style, each with
+- ``scratchnn/course/drawn_digits.json``, the committed 600 digits (60 per digit in every style, each with
   one *variation*: small, large, off-centre, tilted, wide, narrow, sloppy, shaky, fast, ends, gap,
   thin-pen, thick-pen, mixed, or plain), from a seed no training uses;
-- the held-out split: ``--heldout N`` digits per label in ``scratchnn.drawn.HELDOUT_STYLES``, styles
+- the held-out split: ``--heldout N`` digits per label in ``scratchnn.course.drawn.HELDOUT_STYLES``, styles
   no shipped model is trained on, from the held-out seed.
 
 Besides the accuracy, the mean cross-entropy (``loss``) tells apart models that read nearly all
@@ -18,17 +18,17 @@ digits but some barely::
     python benchmarks/drawn_accuracy.py --pen default      # every digit with the pad's own pen
     python benchmarks/drawn_accuracy.py --markdown         # per-digit and per-style tables
 
-From Python: ``scratchnn.drawn.accuracy(net)``.
+From Python: ``scratchnn.course.drawn.accuracy(net)``.
 """
 from __future__ import annotations
 
 import argparse
 import json
 
-from scratchnn import drawn
+from scratchnn.course import drawn
 
 DATA = drawn.TEST_SET
-# The names this script had before the generator moved into scratchnn.drawn.
+# The names this script had before the generator moved into scratchnn.course.drawn.
 load_drawn_digits, drawn_accuracy = drawn.load, drawn.accuracy
 
 

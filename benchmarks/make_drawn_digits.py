@@ -1,8 +1,8 @@
-"""Write ``tests/data/drawn_digits.json``, the committed set of digits drawn the way people draw on the pad.
+"""Write ``scratchnn/course/drawn_digits.json``, the committed set of digits drawn the way people draw on the pad.
 
-The generator is ``scratchnn.drawn`` (its docstring says what it draws); this is its command line::
+The generator is ``scratchnn.course.drawn`` (its docstring says what it draws); this is its command line::
 
-    python benchmarks/make_drawn_digits.py                 # writes tests/data/drawn_digits.json
+    python benchmarks/make_drawn_digits.py                 # writes scratchnn/course/drawn_digits.json
     python benchmarks/make_drawn_digits.py --png grid.png  # also renders every digit to look at
     python benchmarks/make_drawn_digits.py --png g.png --sample 100   # or a random 100 of them
     python benchmarks/make_drawn_digits.py --styles heldout --per-digit 10 --seed 2 --out /tmp/h.json --png h.png
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scratchnn import drawn
+from scratchnn.course import drawn
 
 
 def main(argv=None):

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 import scratchnn as snn
-from scratchnn import drawn
+from scratchnn.course import drawn
 from scratchnn.augment import Augment
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -48,7 +48,7 @@ RECIPES = {
     },
     "drawing": {
         "description": "Trained on augmented MNIST (rotation, scale, aspect, shear, shift, stroke "
-                       "thickness) plus 20,000 digits drawn by scratchnn.drawn in all but its held-out "
+                       "thickness) plus 20,000 digits drawn by scratchnn.course.drawn in all but its held-out "
                        "styles (flagged 1s, crossed 7s, open 4s, ...), to read digits drawn on the pad.",
         # Generated digits added to MNIST's 60,000: per label, from the training seed, held-out styles left out.
         "drawn": {"per_digit": 2000, "seed": drawn.SEEDS["train"]},

@@ -328,7 +328,7 @@ def cmd_info(args, argv):
 
 def cmd_draw(args, argv):
     try:
-        from .app import launch
+        from .pad.app import launch
     except ImportError as e:
         raise RuntimeError(f"the drawing app is not available in this install ({e})") from None
     launch(port=args.port, open_browser=not args.no_browser)
@@ -338,7 +338,7 @@ def cmd_draw(args, argv):
 def cmd_course(args, argv):
     import importlib.util
 
-    from .student import course_notebooks, make_student_copy
+    from .course.student import course_notebooks, make_student_copy
     missing = [m for m in ["nbgrader"] + ([] if args.no_lab else ["jupyterlab"]) if importlib.util.find_spec(m) is None]
     if missing:
         raise RuntimeError(f"{' and '.join(missing)} not installed: run pip install -e \".[lab]\" in the repository")
@@ -350,8 +350,8 @@ def cmd_course(args, argv):
     lab_args = args.lab_args[1:] if args.lab_args[:1] == ["--"] else args.lab_args
     first = course_notebooks()[0].name
     # nbgrader is installed for making the copy; its teacher's menus (formgrader, create assignment) stay out
-    # of the learner's JupyterLab: course_config/ disables them for this server only, nothing is written.
-    config = str(Path(__file__).parent / "course_config")
+    # of the learner's JupyterLab: course/config/ disables them for this server only, nothing is written.
+    config = str(Path(__file__).parent / "course" / "config")
     os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(filter(None, [config, os.environ.get("JUPYTER_CONFIG_PATH")]))
     sys.stdout.flush()
     os.chdir(args.dir)                   # JupyterLab's root is your copy: its kernels run there too

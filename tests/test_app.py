@@ -1,4 +1,4 @@
-"""`scratchnn.app` without a browser: what ships, and how launching fails. (The browser tests in
+"""`scratchnn.pad.app` without a browser: what ships, and how launching fails. (The browser tests in
 `tests/browser/test_app_mode.py` run the app for real.)"""
 import importlib.util
 import json
@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from scratchnn import app
-from scratchnn.app import process as process_helper
+from scratchnn.pad import app
+from scratchnn.pad.app import process as process_helper
 
 
 def test_app_notebook_ships_with_the_package_and_shows_only_the_recognizer():

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import scratchnn as snn
-from scratchnn.checks import CheckFailed, NotWritten
+from scratchnn.course.checks import CheckFailed, NotWritten
 
 
 def verdict(label, mine, expected, **kwargs):
@@ -142,7 +142,7 @@ def test_check_adam_passes_the_librarys_adam_and_names_each_common_mistake(capsy
             self.grads.append([g.copy() for g in grads])
             if not hasattr(self, "start"):
                 self.start = [p.copy() for p in params]
-            path = snn.checks._adam_path(self.lr, self.start, self.grads, **self.mistake)
+            path = snn.checks.adam_path(self.lr, self.start, self.grads, **self.mistake)
             for p, q in zip(params, path[-1]):
                 p[...] = q
 

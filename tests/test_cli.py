@@ -245,16 +245,16 @@ def test_info_with_nothing_shipped_and_no_local_data(monkeypatch, tmp_path, caps
 
 def test_draw_calls_the_app_with_port_and_browser_choice(monkeypatch, capsys):
     calls = []
-    fake = types.ModuleType("scratchnn.app")
+    fake = types.ModuleType("scratchnn.pad.app")
     fake.launch = lambda **kwargs: calls.append(kwargs)
-    monkeypatch.setitem(sys.modules, "scratchnn.app", fake)
+    monkeypatch.setitem(sys.modules, "scratchnn.pad.app", fake)
     assert main(["draw", "--port", "8899", "--no-browser"]) == 0
     assert main(["draw"]) == 0
     assert calls == [{"port": 8899, "open_browser": False}, {"port": None, "open_browser": True}]
 
 
 def test_draw_without_the_app_is_a_one_line_error(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "scratchnn.app", None)  # makes `import scratchnn.app` fail
+    monkeypatch.setitem(sys.modules, "scratchnn.pad.app", None)  # makes `import scratchnn.pad.app` fail
     assert main(["draw"]) == 1
     assert "the drawing app is not available in this install" in one_error_line(capsys.readouterr().err)
 
@@ -263,9 +263,9 @@ def test_draw_failing_to_start_is_a_one_line_error(monkeypatch, capsys):
     def launch(**kwargs):
         raise RuntimeError("app mode needs Voila,\nwhich is not installed")
 
-    fake = types.ModuleType("scratchnn.app")
+    fake = types.ModuleType("scratchnn.pad.app")
     fake.launch = launch
-    monkeypatch.setitem(sys.modules, "scratchnn.app", fake)
+    monkeypatch.setitem(sys.modules, "scratchnn.pad.app", fake)
     assert main(["draw"]) == 1
     assert one_error_line(capsys.readouterr().err) == "scratchnn: error: app mode needs Voila, which is not installed"
 

@@ -1,14 +1,14 @@
 """scratchnn.draw: a drawing becomes exactly the kind of input MNIST digits are."""
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import scratchnn as snn
-from scratchnn import draw, drawn
+from scratchnn import draw
+from scratchnn.course import drawn
 
-DRAWN = Path(__file__).parent / "data" / "drawn_digits.json"
+DRAWN = drawn.TEST_SET
 
 
 def ring(cx=140, cy=140, rx=70, ry=90, n=90):
@@ -192,7 +192,7 @@ def test_coordinates_beyond_float_range_are_a_value_error_not_an_overflow():
     assert ink.to_mnist().any()
 
 
-# ------------------------------------------------------------- the drawn-digit set (tests/data)
+# ------------------------------------------------------------- the drawn-digit set (package data)
 @pytest.fixture(scope="module")
 def drawn_set():
     return json.loads(DRAWN.read_text())
@@ -228,7 +228,7 @@ def test_drawn_digits_keep_their_loops_open_pens_are_at_most_a_third_of_the_heig
 
 
 def test_generator_still_makes_the_committed_drawn_set(drawn_set):
-    # The file is what benchmarks/make_drawn_digits.py writes with scratchnn.drawn (regenerate it
+    # The file is what benchmarks/make_drawn_digits.py writes with scratchnn.course.drawn (regenerate it
     # after changing the generator). Each digit has its own random stream; another CPU's last float
     # bits may move a point of a few.
     made = drawn.make_set(seed=drawn_set["seed"])

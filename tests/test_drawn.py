@@ -1,8 +1,9 @@
-"""scratchnn.drawn: the drawn-digit generator, its styles, and the splits that keep training and testing apart."""
+"""scratchnn.course.drawn: the drawn-digit generator, its styles, and the splits that keep training and testing apart."""
 import numpy as np
 import pytest
 
-from scratchnn import draw, drawn
+from scratchnn import draw
+from scratchnn.course import drawn
 
 WORLD_STYLES = {"one-flag", "one-euro", "one-flag-base", "one-euro-base", "seven-crossed", "seven-euro",
                 "nine-straight", "nine-flat-loop", "four-open", "four-u"}

@@ -1,10 +1,10 @@
-"""scratchnn.finetune.FineTuner: a net learns a learner's own digits without forgetting MNIST."""
+"""scratchnn.pad.finetune.FineTuner: a net learns a learner's own digits without forgetting MNIST."""
 import numpy as np
 import pytest
 
 import scratchnn as snn
-from scratchnn import drawn
-from scratchnn.finetune import FineTuner
+from scratchnn.course import drawn
+from scratchnn.pad.finetune import FineTuner
 
 FLAGGED = ["one-flag", "one-euro", "one-flag-base", "one-euro-base", "one-long-flag"]
 
@@ -175,11 +175,11 @@ def test_replay_data_that_is_not_images_and_digit_labels_is_refused_in_one_line(
 
 
 def test_learning_trains_through_fit_on_the_mixed_batch_set(replay, monkeypatch):
-    import scratchnn.finetune
+    import scratchnn.pad.finetune
 
     calls = []
-    real_fit = scratchnn.finetune.fit
-    monkeypatch.setattr(scratchnn.finetune, "fit", lambda net, X, y, **kw: calls.append((X.shape, kw)) or real_fit(net, X, y, **kw))
+    real_fit = scratchnn.pad.finetune.fit
+    monkeypatch.setattr(scratchnn.pad.finetune, "fit", lambda net, X, y, **kw: calls.append((X.shape, kw)) or real_fit(net, X, y, **kw))
     tuner = FineTuner(snn.load_pretrained("seed"), replay=replay[0], steps=7, own=4, replay_batch=12)
     tuner.add(np.zeros(784), 3)
     stats = tuner.learn()

@@ -1,11 +1,11 @@
-"""One test per workaround in scratchnn/_ipycanvas.py: each fails if a new ipycanvas (or ipywidgets)
+"""One test per workaround in scratchnn/pad/_ipycanvas.py: each fails if a new ipycanvas (or ipywidgets)
 stops honouring it, and the version bounds it was tested with are the ones the package declares."""
 import re
 from importlib.metadata import version
 from pathlib import Path
 
-from scratchnn import _ipycanvas
-from scratchnn.widgets import DrawingPad
+from scratchnn.pad import _ipycanvas
+from scratchnn.pad.pad import DrawingPad
 
 REPO = Path(__file__).resolve().parents[1]
 

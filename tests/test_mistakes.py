@@ -1,6 +1,6 @@
 """The mistake catalogue: wrong answers planted in the real student version, each must get one right ❌ line.
 
-The student copy is made as ``python -m scratchnn course`` makes it (``scratchnn.student``). One
+The student copy is made as ``python -m scratchnn course`` makes it (``scratchnn.course.student``). One
 kernel per notebook runs the student notebook top to bottom, with the teacher's solution in place of
 each stub; at an exercise it first plants each wrong answer of ``MISTAKES`` (the teacher's solution
 with one edit) and runs only the exercise's check cell. Each planted mistake must end the check cell in
@@ -21,7 +21,7 @@ import pytest
 pytest.importorskip("nbgrader")
 jupyter_client = pytest.importorskip("jupyter_client")
 
-from scratchnn import student  # noqa: E402
+from scratchnn.course import student  # noqa: E402
 
 #: notebook -> exercise -> [(text in the teacher's solution, its replacement, hint in the ❌ line, words it must not hold)]
 MISTAKES = {

@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("nbgrader")
 
 import scratchnn as snn  # noqa: E402
-from scratchnn import student  # noqa: E402
+from scratchnn.course import student  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Notebooks another helper is rewriting this round: they get the exercise-name line and lose the mention of a

@@ -18,9 +18,12 @@ import pytest
 from PIL import Image
 
 import scratchnn as snn
-from scratchnn import _ipycanvas, draw
-from scratchnn.finetune import FineTuner
-from scratchnn.widgets import DigitRecognizer, DrawingPad, ProbabilityBars
+from scratchnn import draw
+from scratchnn.pad import _ipycanvas
+from scratchnn.pad.finetune import FineTuner
+from scratchnn.pad.bars import ProbabilityBars
+from scratchnn.pad.pad import DrawingPad
+from scratchnn.pad.recognizer import DigitRecognizer
 
 
 @pytest.fixture(scope="module")
@@ -567,10 +570,10 @@ def test_with_the_real_finetuner_a_corrected_1_reads_as_7_and_the_saved_model_sa
 
 
 def test_the_first_correction_makes_a_finetuner_on_a_copy_of_the_recognizers_net(net, monkeypatch):
-    import scratchnn.finetune
+    import scratchnn.pad.finetune
 
     made = []
-    monkeypatch.setattr(scratchnn.finetune, "FineTuner", lambda n, seed=0: made.append(n) or FakeTuner(n))
+    monkeypatch.setattr(scratchnn.pad.finetune, "FineTuner", lambda n, seed=0: made.append(n) or FakeTuner(n))
     mine = net.copy()
     r = DigitRecognizer(mine)
     r.pad.draw_stroke(one())
@@ -609,10 +612,10 @@ def test_a_cell_using_the_net_while_the_pad_learns_sees_it_unchanged_and_loses_n
     the next cell, returned mid-training numbers, and 1 run in 5 lost the correction ("operands could
     not be broadcast together with shapes (128,15) (8192,15)"). Here the cell runs exactly between
     the forward and the backward of the pad's third training step."""
-    import scratchnn.finetune
+    import scratchnn.pad.finetune
 
     (X, y), (X_test, y_test) = mnist
-    monkeypatch.setattr(scratchnn.finetune, "FineTuner",
+    monkeypatch.setattr(scratchnn.pad.finetune, "FineTuner",
                         lambda n, seed=0: FineTuner(n, replay=(X[:3000], y[:3000]), seed=seed, steps=40))
     net = snn.load_pretrained()
     paused, go = pause_in_backward(net, at=3)
@@ -639,9 +642,9 @@ def test_a_cell_using_the_net_while_the_pad_learns_sees_it_unchanged_and_loses_n
 
 
 def test_two_pads_on_one_net_each_learn_their_own_correction(net, monkeypatch):
-    import scratchnn.finetune
+    import scratchnn.pad.finetune
 
-    monkeypatch.setattr(scratchnn.finetune, "FineTuner", lambda n, seed=0: FakeTuner(n))
+    monkeypatch.setattr(scratchnn.pad.finetune, "FineTuner", lambda n, seed=0: FakeTuner(n))
     shared = net.copy()
 
     async def session():
@@ -670,9 +673,9 @@ def assert_idle_and_usable(r, tmp_path):
 def test_a_model_whose_metadata_nests_600_deep_can_be_taught_and_the_pad_never_sticks(net, monkeypatch, tmp_path):
     import sys
 
-    import scratchnn.finetune
+    import scratchnn.pad.finetune
 
-    monkeypatch.setattr(scratchnn.finetune, "FineTuner", lambda n, seed=0: FakeTuner(n))
+    monkeypatch.setattr(scratchnn.pad.finetune, "FineTuner", lambda n, seed=0: FakeTuner(n))
     deep = []
     for _ in range(600):
         deep = [deep]

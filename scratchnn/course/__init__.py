@@ -1,16 +1,19 @@
-"""What the notebooks use beside the core library: the teaching widgets (more course tooling moves here later).
+"""The course tooling: what the notebooks use, on top of the core. ``import scratchnn`` does not load it.
 
-- ``stepper``: ``BackwardStepper``, step a learner's ``Value`` graph backward one node at a time (notebook 03).
-- ``optimizers``: ``OptimizerPlayground``, the learner's optimizers racing on 2-D landscapes (notebook 06).
-- ``playground``: ``Playground2D``, train a small net on 2-D points with a live decision boundary.
-- ``neuron``: ``NeuronExplorer`` (sliders w1, w2, b of a two-input neuron) and ``ActivationExplorer``
-  (a digit through the learner's layers, every activation as bars) (notebook 01).
-- ``init_scale``: ``InitScaleExplorer``, per-layer activation and gradient statistics of a deep net
-  at its start as an init-scale slider moves (notebook 11).
-- ``nudge``: ``GradientNudge``, nudge one parameter and compare the loss's change with the
-  learner's gradient's prediction (notebooks 02 and 04).
-- ``_parts``: what every widget shares: throttled events, figure to picture, controls, the static picture.
+- ``checks``: one-line exercise checks (``check``, ``check_close``, ``compare``), ``reveal`` (a
+  solution from the teacher's notebooks of an editable clone), ``mine`` (the learner's own files),
+  and the one-line ❌ errors in IPython. Notebooks reach it as ``snn.checks``.
+- ``drawn``: digits drawn the way people draw on the pad (styles, splits), and the committed set
+  ``drawn_digits.json`` shipped beside it.
+- ``student``: the learner's copy of the course (``python -m scratchnn course``); ``config/`` is
+  the JupyterLab settings that command starts with.
+- The teaching widgets the notebooks show, one module each: ``stepper`` (``BackwardStepper``, a
+  learner's ``Value`` graph backward one node at a time, notebook 03), ``optimizers``
+  (``OptimizerPlayground``, notebook 06), ``playground`` (``Playground2D``, a small net on 2-D points),
+  ``neuron`` (``NeuronExplorer``, ``ActivationExplorer``, notebooks 01 and 10), ``init_scale``
+  (``InitScaleExplorer``, notebook 11), ``nudge`` (``GradientNudge``, notebooks 02 and 04), and
+  ``_parts``, what they share (throttled events, figure to picture, controls, the static picture).
 
 Import the module you need (``from scratchnn.course.stepper import BackwardStepper``): this package
-imports nothing itself, so ``import scratchnn`` stays light.
+imports nothing itself.
 """

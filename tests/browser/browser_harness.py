@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from scratchnn.app import process
+from scratchnn.pad.app import process
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -35,7 +35,7 @@ SUMMARY: list[str] = []
 #: Pages open right now, screenshotted when a test fails.
 OPEN_PAGES: list = []
 
-# DOM hooks the widgets promise (scratchnn/widgets.py's docstring): the pad's view carries
+# DOM hooks the widgets promise (scratchnn/pad/recognizer.py's docstring): the pad's view carries
 # `scratchnn-pad`; the bars are one element `.scratchnn-bars[data-top][data-version]` holding ten
 # `[data-digit][data-prob]` rows; the recognizer's Clear button is `.scratchnn-clear`.
 PAD = ".scratchnn-pad"

@@ -33,10 +33,10 @@ import time
 
 import numpy as np
 
-from .augment import Augment
-from .optim import Adam
-from .training import fit
-from .validation import inputs, positive
+from ..augment import Augment
+from ..optim import Adam
+from ..training import fit
+from ..validation import inputs, positive
 
 #: How many replayed examples (a fixed random sample) measure what fine-tuning costs on them.
 N_CHECK = 1000
@@ -152,7 +152,7 @@ class FineTuner:
     # ------------------------------------------------------------------ learning
     def _replay_data(self):
         if self._replay is None:
-            from .datasets import load_mnist
+            from ..datasets import load_mnist
 
             (X, y), _ = load_mnist()
             self._replay = (X, y)

@@ -13,7 +13,7 @@ from pathlib import Path
 #: What replaces each solution; every notebook imports scratchnn as snn first, and the stub then fails
 #: as one line naming the exercise (``snn.checks.NotWritten``).
 STUB = "# YOUR CODE HERE\nraise snn.checks.NotWritten()"
-TEACHER_NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+TEACHER_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"   # of an editable clone
 
 
 def course_notebooks(folder=TEACHER_NOTEBOOKS):

@@ -1,26 +1,10 @@
-"""Draw a digit and watch the net read it: ``DrawingPad``, ``ProbabilityBars``, ``DigitRecognizer``.
+"""Draw a digit and watch the net read it: ``DigitRecognizer`` (pad, preview, bars, teaching).
 
-    from scratchnn.widgets import DigitRecognizer
+    from scratchnn.pad.recognizer import DigitRecognizer
     DigitRecognizer()              # the shipped model (load_pretrained()); or DigitRecognizer(net)
 
-How it stays fast. Every mouse move is one message from the browser to the kernel, and nothing in
-the browser throttles them, so the kernel does as little as possible per event: it appends the
-point to the stroke and to a Pillow image of the ink (``scratchnn.draw.Ink``). The ink is echoed
-back to the browser at most every ``ECHO_INTERVAL`` seconds (one ``stroke_lines`` message for all
-new points), and a prediction (crop, fit, centre, ``net.predict_proba``, one HTML message for the
-ten bars, one PNG for the preview) runs at most every ``throttle`` seconds while you draw, and
-always when the pen lifts (``mouse_up``, ``mouse_out``, ``touch_end``) or the pad is cleared. If
-the pen rests mid-stroke, no event comes to carry what the intervals held back, so a timer on the
-kernel's event loop sends it when they are over. A burst of thousands of queued events is
-therefore a few hundred microseconds of work per hundred events, not a queue of predictions.
-Strokes live in Python: pixels are never read back from the browser (``get_image_data`` is
-asynchronous and fails headless).
-
-After a page reload (or when Voila first shows the page) ipycanvas forgets which canvas the browser
-is drawing on (ipycanvas issue 322), so the pad's ``on_client_ready`` handler resets ipycanvas's
-remembered canvas and repaints every stroke in one ``hold_canvas()`` batch. That reset, and every
-other use of ipycanvas's private parts, lives in ``scratchnn._ipycanvas``; the timing is
-``scratchnn.pacing``.
+The pad is ``scratchnn.pad.pad.DrawingPad`` (how it stays fast is in its module), the bars
+``scratchnn.pad.bars.ProbabilityBars``, the fine-tuning ``scratchnn.pad.finetune.FineTuner``.
 
 DOM hooks (stable, for browser tests and styling)
 -------------------------------------------------
@@ -58,305 +42,9 @@ import io
 import numpy as np
 import ipywidgets as widgets
 
-from . import _ipycanvas
-from ._ipycanvas import FilteredCanvas, hold_canvas
-from .draw import CANVAS_SIZE, PEN_WIDTH, Ink
-from .pacing import Throttle, Wakeup
-from .validation import positive
-
-#: Seconds between ink echoes to the browser while drawing (about 50 frames a second).
-ECHO_INTERVAL = 0.02
-#: Default seconds between predictions while the pen is down.
-THROTTLE = 0.075
-#: The largest pad side in pixels: bigger than any screen, and its ink image stays at 4 MB.
-MAX_SIZE = 2048
-
-
-class DrawingPad(FilteredCanvas):
-    """An ipycanvas ``Canvas`` you draw on with the mouse or a finger; the strokes stay in Python.
-
-    ``pad.strokes`` is the drawing as a list of strokes, each a list of ``(x, y)`` canvas pixels;
-    ``pad.image()`` is what a net sees (28x28 float32, ``scratchnn.draw``'s preprocessing);
-    ``pad.clear()`` wipes it. ``pad.observe_drawing(callback)`` calls ``callback(pad, final)`` while
-    you draw, at most every ``throttle`` seconds (and once more if the pen rests mid-stroke), and
-    always with ``final=True`` when the pen lifts or the pad is cleared. ``pad.draw_stroke(points)``
-    draws through the same event handlers the browser's mouse events go through (for tests and
-    demos).
-    """
-
-    def __init__(self, size=CANVAS_SIZE, pen_width=PEN_WIDTH, throttle=THROTTLE, **kwargs):
-        size = positive(size, "size", integer=True, maximum=MAX_SIZE)
-        # A pen wider than the pad inks all of it at the first touch, and Pillow's cost grows
-        # with the pen's area (pen_width=1e9 took 89 s): the pad's side bounds it.
-        self.pen_width = positive(pen_width, "pen_width", maximum=size)
-        throttle = positive(throttle, "throttle", minimum=0, allow_inf=True)
-        self.size = size
-        layout = kwargs.pop("layout", None) or widgets.Layout(width=f"{size}px", height=f"{size}px",
-                                                               border="1px solid #999", flex="0 0 auto")
-        super().__init__(width=size, height=size, layout=layout, **kwargs)
-        self.add_class("scratchnn-pad")
-        self._echo_throttle = Throttle(ECHO_INTERVAL)
-        self._notify_throttle = Throttle(throttle)
-        self._wakeup = Wakeup(self._catch_up)   # sends what the throttles held back if the pen rests
-        self.ink = Ink(size, self.pen_width)
-        self._strokes = []               # list of lists of (x, y); the last one grows while drawing
-        self._drawing = False
-        self._echoed = 0                 # points of the current stroke already sent to the browser
-        self._stale = False              # points added since the observers were last told
-        self._observers = []
-        self._image = None
-        self.n_echoes = 0                # ink messages sent while drawing (not counting repaints)
-        self.n_ignored = 0               # malformed or unknown events dropped
-        self.on_mouse_down(self._pen_down)
-        self.on_mouse_move(self._pen_move)
-        self.on_mouse_up(self._pen_up)
-        self.on_mouse_out(self._pen_up)
-        self.on_touch_start(lambda touches: self._pen_down(*touches[0]) if touches else None)
-        self.on_touch_move(lambda touches: self._pen_move(*touches[0]) if touches else None)
-        self.on_touch_end(lambda touches: self._pen_up())
-        self.on_touch_cancel(lambda touches: self._pen_up())
-        self.on_client_ready(self._on_client_ready)
-        self.redraw()
-
-    @property
-    def throttle(self):
-        """Seconds between predictions while the pen is down."""
-        return self._notify_throttle.interval
-
-    @property
-    def clock(self):
-        """The clock the throttles read (``time.monotonic``); tests replace it to control time."""
-        return self._notify_throttle.clock
-
-    @clock.setter
-    def clock(self, clock):
-        self._echo_throttle.clock = self._notify_throttle.clock = clock
-
-    def __repr__(self):
-        return f"DrawingPad(size={self.size}, pen_width={self.pen_width:g}, strokes={len(self._strokes)})"
-
-    # ------------------------------------------------------------------ public
-    @property
-    def strokes(self):
-        """The drawing: a list of strokes, each a list of ``(x, y)`` in canvas pixels (a copy)."""
-        return [list(stroke) for stroke in self._strokes]
-
-    @property
-    def drawing(self):
-        """True while the pen is down."""
-        return self._drawing
-
-    def image(self):
-        """The drawing as MNIST sees digits: ``(28, 28)`` float32 in ``[0, 1]``, zeros if empty."""
-        if self._image is None:
-            self._image = self.ink.to_mnist()
-        return self._image
-
-    def clear(self):
-        """Wipe the drawing (the Clear button calls this) and tell the observers."""
-        self._strokes, self._drawing, self._image = [], False, None
-        self.ink.clear()
-        self.redraw()
-        self._notify(final=True)
-
-    def observe_drawing(self, callback, remove=False):
-        """Call ``callback(pad, final)`` as the drawing changes (see the class docstring)."""
-        if remove:
-            if callback in self._observers:
-                self._observers.remove(callback)
-        elif callback not in self._observers:
-            self._observers.append(callback)
-
-    def draw_stroke(self, points):
-        """Draw one stroke through the pad's own event handlers: mouse down, moves, mouse up."""
-        points = [(float(x), float(y)) for x, y in points]
-        if not points:
-            return
-        events = [("mouse_down", points[0])] + [("mouse_move", p) for p in points[1:]] + [("mouse_up", points[-1])]
-        for event, (x, y) in events:
-            _ipycanvas.send_event(self, {"event": event, "x": x, "y": y})
-
-    def redraw(self):
-        """Repaint the whole drawing in the browser, in one message."""
-        with hold_canvas():
-            self._repaint()
-
-    # ------------------------------------------------------------ the events
-    # Malformed messages from the browser never get here: FilteredCanvas drops them first.
-    def _pen_down(self, x, y):
-        if self._drawing:
-            self._pen_up()
-        self._drawing = True
-        self._strokes.append([])
-        self._echoed = 0
-        self._add(x, y)
-        self._catch_up()
-
-    def _pen_move(self, x, y):
-        if not self._drawing:
-            return                       # the mouse is only hovering
-        if self._add(x, y):
-            self._catch_up()
-
-    def _pen_up(self, x=None, y=None):
-        if not self._drawing:
-            return
-        if x is not None:
-            self._add(x, y)
-        self._drawing = False
-        self.ink.end_stroke()
-        self._echo(force=True)
-        self._notify(final=True)
-
-    def _add(self, x, y):
-        """Append a point (clamped to the canvas) to the current stroke; False if it is a repeat."""
-        p = (min(max(float(x), 0.0), self.size), min(max(float(y), 0.0), self.size))
-        stroke = self._strokes[-1]
-        if stroke and stroke[-1] == p:
-            return False
-        stroke.append(p)
-        self.ink.add_point(*p)
-        self._image = None
-        self._stale = True
-        return True
-
-    def _catch_up(self):
-        """While drawing: echo the new ink and tell the observers, each if its interval has passed.
-
-        What an interval holds back goes out with a later event, or, if none comes (the pen rests
-        mid-stroke), from the wakeup on the kernel's event loop when the interval is over. Without
-        a running loop (a plain script) there is no wakeup; lifting the pen still sends everything.
-        """
-        if not self._drawing:
-            return                       # the pen lifted first: _pen_up sent everything
-        waits = [w for w in (self._echo(force=False), self._notify(final=False) if self._stale else 0) if w > 0]
-        if waits:
-            self._wakeup.after(min(waits))
-
-    def _echo(self, force):
-        """Send the current stroke's new points to the browser, at most every ECHO_INTERVAL.
-
-        Returns 0 when nothing is left to send, else the seconds until the interval allows it.
-        """
-        stroke = self._strokes[-1] if self._strokes else []
-        if self._echoed >= len(stroke):
-            return 0.0
-        wait = self._echo_throttle.wait(force)
-        if wait:
-            return wait
-        self._paint_stroke(stroke[max(0, self._echoed - 1):], dot=self._echoed == 0)
-        self._echoed = len(stroke)
-        self.n_echoes += 1
-        return 0.0
-
-    def _notify(self, final):
-        """Call the observers (at most every ``throttle`` seconds unless ``final``).
-
-        Returns 0 when they were called, else the seconds until the throttle allows it.
-        """
-        wait = self._notify_throttle.wait(force=final)
-        if wait:
-            return wait
-        self._stale = False
-        for callback in list(self._observers):
-            callback(self, final)
-        return 0.0
-
-    # -------------------------------------------------------------- painting
-    def _paint_stroke(self, points, dot):
-        if len(points) == 1 or dot:
-            x, y = points[0]
-            self.fill_circle(x, y, self.pen_width / 2)
-        if len(points) > 1:
-            self.stroke_lines(points)
-
-    def _repaint(self):
-        """Clear the browser's canvas and paint every stroke (call inside ``hold_canvas()``)."""
-        super().clear()                  # Canvas.clear: wipe the browser's pixels only
-        self.fill_style = "white"
-        self.fill_rect(0, 0, self.size, self.size)
-        self.fill_style = self.stroke_style = "black"
-        self.line_width = self.pen_width
-        self.line_cap = self.line_join = "round"
-        for stroke in self._strokes:
-            if stroke:
-                self._paint_stroke(stroke, dot=True)
-        if self._strokes:
-            self._echoed = len(self._strokes[-1])
-
-    def _on_client_ready(self):
-        # A new browser view starts with a blank canvas and no "current canvas"; ipycanvas only
-        # sends switchCanvas when the target changes, so forget the target, then repaint.
-        _ipycanvas.forget_current_canvas(self)
-        self.redraw()
-
-
-class ProbabilityBars(widgets.HTML):
-    """Ten labelled bars, one per digit, in a single HTML widget: one message per update.
-
-    ``bars.update(probs)`` shows ten probabilities (``None`` clears); the most likely digit is
-    highlighted, and a "not sure" note appears when its probability is below ``unsure_below``.
-    ``final=False`` marks an update made while a stroke is still being drawn (``data-final``).
-    """
-
-    def __init__(self, unsure_below=0.5, **kwargs):
-        super().__init__(**kwargs)
-        self.unsure_below = float(unsure_below)
-        self.probs = self.message = None
-        self.version = 0
-        self.final = True
-        self.add_class("scratchnn-bars-widget")
-        self.update(None)
-
-    @property
-    def top(self):
-        """The most likely digit, or None before any update with probabilities."""
-        return None if self.probs is None else int(np.argmax(self.probs))
-
-    @property
-    def unsure(self):
-        return self.probs is not None and float(np.max(self.probs)) < self.unsure_below
-
-    def update(self, probs, final=True, message=None):
-        """Show ``probs`` (ten numbers; None clears). ``message`` replaces the headline when cleared."""
-        if probs is not None:
-            probs = np.asarray(probs, dtype=np.float64).reshape(-1)
-            if probs.shape != (10,) or not np.isfinite(probs).all():
-                raise ValueError(f"probs must be 10 finite numbers, got shape {probs.shape}")
-        self.probs, self.final, self.message = probs, bool(final), message
-        self.version += 1
-        self.value = self._html()
-
-    def _html(self):
-        p, top = self.probs, self.top
-        rows = []
-        for k in range(10):
-            pk = 0.0 if p is None else float(p[k])
-            hit = k == top
-            color = ("#e08a1e" if self.unsure else "#1f77b4") if hit else "#b9c3cc"
-            rows.append(
-                f'<div class="scratchnn-bar{" scratchnn-top" if hit else ""}" data-digit="{k}" '
-                f'data-prob="{pk:.4f}" style="display:flex;align-items:center;gap:6px;height:20px;'
-                f'font-weight:{"bold" if hit else "normal"}">'
-                f'<span style="width:12px;text-align:right">{k}</span>'
-                f'<span style="flex:1;background:#eef1f4;height:14px;border-radius:2px">'
-                f'<span style="display:block;height:14px;width:{100 * pk:.1f}%;background:{color};'
-                f'border-radius:2px"></span></span>'
-                f'<span style="width:40px;text-align:right;font-size:12px">{100 * pk:.0f}%</span></div>')
-        if p is None:
-            headline = self.message or "Draw a digit"
-        else:
-            headline = f"I read a {top} ({100 * p[top]:.0f}%)"
-        note = ""
-        if self.unsure:
-            first, second = np.argsort(p)[::-1][:2]
-            note = (f'<div class="scratchnn-unsure" style="color:#b15f00;margin-top:4px">Not sure: '
-                    f'{first} ({100 * p[first]:.0f}%) or {second} ({100 * p[second]:.0f}%)?</div>')
-        return (f'<div class="scratchnn-bars" data-top="{"" if top is None else top}" '
-                f'data-unsure="{int(self.unsure)}" data-version="{self.version}" data-final="{int(self.final)}" '
-                f'style="width:230px;font-family:sans-serif;font-size:13px">'
-                f'<div class="scratchnn-headline" style="font-size:16px;margin-bottom:6px">'
-                f'{html.escape(headline)}</div>{"".join(rows)}{note}</div>')
+from ..draw import CANVAS_SIZE, PEN_WIDTH
+from .bars import ProbabilityBars
+from .pad import THROTTLE, DrawingPad
 
 
 class DigitRecognizer(widgets.HBox):
@@ -371,7 +59,7 @@ class DigitRecognizer(widgets.HBox):
     Teaching it (``teach=True``, the default): when it misreads your drawing, press the digit it
     really is under "That's wrong, it is a". The drawing's 28x28 is kept as an example with that
     label and a copy of the net is fine-tuned on your examples mixed with a replay of MNIST
-    (``scratchnn.finetune.FineTuner``), in a worker thread so the pad stays live; then the bars are
+    (``scratchnn.pad.finetune.FineTuner``), in a worker thread so the pad stays live; then the bars are
     redrawn for the drawing on the pad. Undo forgets your last example, Reset goes back to the
     model you started from, ``recognizer.save(path)`` saves the fine-tuned net (load it back with
     ``DigitRecognizer(Net.load(path))``). The same as methods: ``correct(digit)``, ``undo()``,
@@ -391,7 +79,7 @@ class DigitRecognizer(widgets.HBox):
     def __init__(self, net=None, size=CANVAS_SIZE, pen_width=PEN_WIDTH, unsure_below=0.5,
                  show_hidden=False, throttle=THROTTLE, teach=True, tuner=None):
         if net is None:
-            from .pretrained import load_pretrained
+            from ..pretrained import load_pretrained
 
             net = load_pretrained()
         _check_net(net)

@@ -3,7 +3,7 @@
 The versions tested are ``TESTED`` (also the bounds in ``pyproject.toml`` and ``environment.yml``);
 ``tests/test_ipycanvas.py`` has one test per workaround below that fails if a new ipycanvas stops
 honouring it. Public ipycanvas (``Canvas``, ``hold_canvas``, the ``on_*`` callbacks) is used
-directly by ``widgets.py``.
+directly by ``pad.py``.
 
 1. ``forget_current_canvas``: ipycanvas issue 322. All canvases draw through one shared
    ``_CanvasManager`` that remembers the last canvas drawn on and sends ``switchCanvas`` only when
@@ -24,7 +24,7 @@ import math
 from contextlib import contextmanager
 from numbers import Real
 
-from ipycanvas import Canvas, hold_canvas  # noqa: F401  (re-exported for widgets.py)
+from ipycanvas import Canvas, hold_canvas  # noqa: F401  (re-exported for pad.py)
 
 #: The ipycanvas versions this module was tested with (pip's version specifier).
 TESTED = ">=0.13,<0.15"

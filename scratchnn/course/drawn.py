@@ -8,7 +8,7 @@ and direction people use, many styles per digit, including the ones MNIST's writ
 4), each randomly varied in shape (a smooth random warp), size, slant, rotation, aspect, pen width
 and hand wobble, then sampled like mouse events (integer pixels, uneven spacing)::
 
-    from scratchnn import drawn
+    from scratchnn.course import drawn
     d = drawn.draw_digit("one-euro", seed=3, index=0)   # {"label": 1, "style", "pen_width", "strokes"}
     x = drawn.to_input(d)                              # (28, 28), exactly what the pad gives the net
     drawn.accuracy(net, drawn.make_set(20, seed=drawn.SEEDS["heldout"], styles=drawn.HELDOUT_STYLES))
@@ -40,7 +40,7 @@ random stream, so a set is reproducible and a change to one digit leaves the oth
 ``SEEDS`` keeps the committed test set, the training digits, the held-out set and the fine-tuning
 digits apart; ``HELDOUT_STYLES`` are never trained on.
 
-``benchmarks/make_drawn_digits.py`` writes the committed set ``tests/data/drawn_digits.json``
+``benchmarks/make_drawn_digits.py`` writes the committed set ``scratchnn/course/drawn_digits.json``
 (``{"format", "canvas_size", "seed", "digits": [{"label", "style", "variation", "pen_width",
 "strokes": [[[x, y], ...], ...]}, ...]}``, one digit per line); ``benchmarks/drawn_accuracy.py``
 measures a model on it and on the held-out styles.
@@ -52,8 +52,8 @@ from pathlib import Path
 
 import numpy as np
 
-#: The committed set, in a source checkout (not in an installed package).
-TEST_SET = Path(__file__).resolve().parents[1] / "tests" / "data" / "drawn_digits.json"
+#: The committed set, shipped beside this module as package data.
+TEST_SET = Path(__file__).resolve().parent / "drawn_digits.json"
 FORMAT = "scratchnn.drawn_digits/1"
 CANVAS = 280
 PER_DIGIT = 60
@@ -390,7 +390,7 @@ HELDOUT_STYLES = ["zero-double", "one-hooked", "two-z-crossed", "three-small-top
                   "five-curly", "six-small-loop", "seven-hooked", "eight-stacked", "nine-open-loop"]
 
 #: The seeds of the sets made from this module, kept apart so that no digit is in two of them:
-#: ``tests/data/drawn_digits.json`` (all styles), the training digits of the shipped ``drawing``
+#: ``drawn_digits.json`` (all styles), the training digits of the shipped ``drawing``
 #: model (the other styles only), the held-out benchmark set (``HELDOUT_STYLES``), and the digits
 #: the fine-tuning benchmark and lesson teach the net with and test it on.
 SEEDS = {"test": 0, "train": 1, "heldout": 2, "teach": 3, "check": 4}
@@ -689,7 +689,7 @@ def make_set(per_digit=PER_DIGIT, seed=0, styles=None):
 
 def to_input(digit, pen_width=None):
     """A drawn digit as the net sees it on the pad: ``(28, 28)`` float32 in [0, 1] (its own pen by default)."""
-    from .draw import strokes_to_mnist
+    from ..draw import strokes_to_mnist
 
     return strokes_to_mnist(digit["strokes"], CANVAS, pen_width or digit["pen_width"])
 
@@ -719,7 +719,7 @@ def write(digits, path, seed=0):
 
 
 def load(path=None):
-    """A set written by ``write`` (default: ``tests/data/drawn_digits.json`` of a source checkout)."""
+    """A set written by ``write`` (default: ``TEST_SET``, the committed set shipped with the package)."""
     path = Path(path) if path is not None else TEST_SET
     data = json.loads(path.read_text())
     if data.get("format") != FORMAT:
@@ -765,7 +765,7 @@ def render_grid(digits, path, ncols=10, cell=100, mnist=False):
     ``mnist=True`` adds, beside each, the 28x28 input a net gets from it (``strokes_to_mnist``)."""
     from PIL import Image, ImageDraw
 
-    from .draw import render_strokes, strokes_to_mnist
+    from ..draw import render_strokes, strokes_to_mnist
 
     width = cell * (2 if mnist else 1)
     nrows = -(-len(digits) // ncols)

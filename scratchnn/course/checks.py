@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-TEACHER_NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+TEACHER_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"   # of an editable clone
 
 
 class CheckFailed(AssertionError):
@@ -352,7 +352,7 @@ def mistaken_grads(net, X, y):
     Computed by copies of ``net`` (which stays untouched) with one activation's backward swapped:
     the ReLU mask forgotten on the hidden layers, and a ReLU mask applied to a linear output layer.
     """
-    from .activations import ReLU
+    from ..activations import ReLU
     mask = ReLU().backward
     forgotten, masked = net.copy(), net.copy()
     for layer in forgotten.dense[:-1]:
@@ -398,7 +398,7 @@ def reveal(name, folder=None):
               + ", ".join(f"{exercise!r} ({notebook[:2]})" for exercise, notebook, _ in found)
               + ". Reveal one of them by its name.")
     elif not solutions:
-        print(f"No teacher's notebooks in {folder}: open the repository's notebooks/ folder to see the solutions.")
+        print(f"The solutions come from your teacher: there are no teacher's notebooks in {folder}.")
     else:
         print(f"No exercise named {name!r}; the exercises are: {', '.join(sorted(s[0] for s in solutions))}.")
 
@@ -435,8 +435,8 @@ def mine(module, *names):
     return values[0] if len(values) == 1 else values
 
 
-def _adam_path(lr, params, grads_per_step, eps_inside=False, t_per_parameter=False, bias_correction=True,
-               keep_state=True, beta1=0.9, beta2=0.999, eps=1e-8):
+def adam_path(lr, params, grads_per_step, eps_inside=False, t_per_parameter=False, bias_correction=True,
+              keep_state=True, beta1=0.9, beta2=0.999, eps=1e-8):
     """The textbook Adam's parameters after each step, or those of one of its common mistakes."""
     params = [p.copy() for p in params]
     m = [np.zeros_like(p) for p in params]
@@ -458,7 +458,7 @@ def _adam_path(lr, params, grads_per_step, eps_inside=False, t_per_parameter=Fal
     return path
 
 
-#: Adam's common mistakes, as ``_adam_path`` arguments, and the hint for each (the idea, not the code).
+#: Adam's common mistakes, as ``adam_path`` arguments, and the hint for each (the idea, not the code).
 ADAM_MISTAKES = [
     ({"eps_inside": True}, "eps belongs outside the square root: it only keeps the division safe, and inside it "
                            "shrinks the steps of a parameter whose gradients are tiny."),
@@ -480,7 +480,7 @@ def check_adam(label, Adam, lr=0.01, steps=5, seed=0):
     rng = np.random.default_rng(seed)
     start = [rng.normal(0, 1, 3), rng.normal(0, 1, (2, 2))]
     grads_per_step = [[rng.normal(0, 1e3, 3), rng.normal(0, 1e-5, (2, 2))] for _ in range(steps)]
-    expected = _adam_path(lr, start, grads_per_step)
+    expected = adam_path(lr, start, grads_per_step)
     optimizer = run(Adam, lr)
     params = [p.copy() for p in start]
     mine = []
@@ -495,7 +495,7 @@ def check_adam(label, Adam, lr=0.01, steps=5, seed=0):
     if same(mine, expected):
         return check(label, True)
     for mistake, hint in ADAM_MISTAKES:
-        if same(mine, _adam_path(lr, start, grads_per_step, **mistake)):
+        if same(mine, adam_path(lr, start, grads_per_step, **mistake)):
             check(label, False, hint)
     step, which = next((k, i) for k, (a, b) in enumerate(zip(mine, expected)) for i in range(2)
                        if not np.allclose(a[i], b[i], rtol=1e-9, atol=1e-15))
@@ -527,11 +527,11 @@ def your_parts(seed=0):
     scale. Otherwise raises ``CheckFailed``: one line naming the part, and the file and line where it
     failed. There is no fallback: nothing trains in your name with parts that are not yours.
     """
-    from .activations import ReLU, Softmax
-    from .gradcheck import RIGHT, check_gradients
-    from .layers import Dense, InLayer
-    from .losses import CrossEntropyLoss
-    from .net import Net
+    from ..activations import ReLU, Softmax
+    from ..gradcheck import RIGHT, check_gradients
+    from ..layers import Dense, InLayer
+    from ..losses import CrossEntropyLoss
+    from ..net import Net
     try:
         MyDense, MyReLU = mine("my_layers", "MyDense", "MyReLU")
         Loss = mine("my_loss", "SoftmaxCrossEntropy")
