@@ -231,6 +231,18 @@ def test_clear_button_wipes_drawing_preview_and_bars(net):
     assert r.prediction is None and r.bars.probs is None and 'data-top=""' in r.bars.value
 
 
+def test_draw_stroke_refuses_a_coordinate_beyond_float_range_in_one_line():
+    """Issue 20: a 10**400 coordinate raised OverflowError from the pad's draw_stroke (float(x))."""
+    pad = DrawingPad()
+    with pytest.raises(ValueError, match=r"^stroke 0 has a coordinate too large to be a float"):
+        pad.draw_stroke([(140, 140), (10 ** 400, 3)])
+    with pytest.raises(ValueError, match=r"^stroke 0 has non-finite coordinates"):
+        pad.draw_stroke([(140, 140), (float("nan"), 3)])
+    assert pad.strokes == []                     # nothing was drawn
+    pad.draw_stroke([])                          # an empty stroke is nothing, as before
+    assert pad.strokes == []
+
+
 def test_draw_stroke_goes_through_the_event_handlers():
     pad = DrawingPad()
     seen = []

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from ..draw import CANVAS_SIZE, PEN_WIDTH, Ink
+from ..draw import CANVAS_SIZE, PEN_WIDTH, Ink, check_strokes
 from ..pacing import Throttle, Wakeup
 from ..validation import positive
 from . import _ipycanvas
@@ -134,9 +134,10 @@ class DrawingPad(FilteredCanvas):
 
     def draw_stroke(self, points):
         """Draw one stroke through the pad's own event handlers: mouse down, moves, mouse up."""
-        points = [(float(x), float(y)) for x, y in points]
-        if not points:
+        strokes = check_strokes([points])   # a ValueError for a point that is not a finite (x, y) pair
+        if not strokes:
             return
+        points = [(float(x), float(y)) for x, y in strokes[0]]
         events = [("mouse_down", points[0])] + [("mouse_move", p) for p in points[1:]] + [("mouse_up", points[-1])]
         for event, (x, y) in events:
             _ipycanvas.send_event(self, {"event": event, "x": x, "y": y})
