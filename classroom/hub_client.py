@@ -138,8 +138,8 @@ class Hub:
         self.log_path = Path(f"{self.root}.hub.log")
         self._log = open(self.log_path, "ab") if log is None else log
         self.started = time.monotonic()
-        self.process = subprocess.Popen(argv, env={**os.environ, "SCRATCHNN_CLASSROOM": str(self.root),
-                                                   "SCRATCHNN_HUB_URL": self.url, **(env or {})},
+        self.env = {**os.environ, "SCRATCHNN_CLASSROOM": str(self.root), "SCRATCHNN_HUB_URL": self.url, **(env or {})}
+        self.process = subprocess.Popen(argv, env=self.env,
                                         stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
                                         start_new_session=True)
         self._seen = []  # every process found below the hub, to kill on stop

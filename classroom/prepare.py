@@ -214,7 +214,7 @@ def grade(S):
             kill_processes_of(pwd.getpwnam(S.grader).pw_uid)   # its kernel too
             say(f"{name}: grading stopped after {S.grade_timeout} s (SCRATCHNN_GRADE_TIMEOUT); no grade")
         except Refused as e:
-            say(f"{name}: not graded: {str(e.code).splitlines()[-1]}")
+            say(f"{name}: not graded, nbgrader said:\n{e.code}")
     nbgrader(S, "export", "--to", str(S.grading / "grades.csv"))
     if learners:
         nbgrader(S, "generate_feedback", ASSIGNMENT, "--force")

@@ -59,8 +59,11 @@ def main():
     os.umask(0o077)
     home = Path(os.environ["HOME"])
     os.chmod(home, 0o700)
-    release = Path(os.environ["SCRATCHNN_COURSE_RELEASE"])
-    for line in sync_course(release, home / COURSE_FOLDER):
+    try:
+        said = sync_course(Path(os.environ["SCRATCHNN_COURSE_RELEASE"]), home / COURSE_FOLDER)
+    except OSError as e:             # the server starts all the same: the course is a click away (Assignments)
+        said = [f"the course could not be synced: {e}"]
+    for line in said:
         print(f"scratchnn course: {line}", file=sys.stderr)
     singleuser = Path(sys.executable).parent / "jupyterhub-singleuser"
     os.execv(singleuser, [str(singleuser), *sys.argv[1:]])

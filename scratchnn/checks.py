@@ -259,8 +259,11 @@ def reveal(name, folder=None):
     """Print the teacher's solution of exercise ``name`` (its function or class name), after you tried.
 
     Reads the teacher's notebooks (``notebooks/`` of the repository, or ``folder``) and prints the
-    answer cell whose nbgrader ``grade_id`` is ``name``.
+    answer cell whose nbgrader ``grade_id`` is ``name``. On a class's hub they are not installed:
+    it says the solutions come from the teacher.
     """
+    import os
+
     folder = Path(folder) if folder else TEACHER_NOTEBOOKS
     for path in sorted(folder.glob("[0-9][0-9]*_*.ipynb")):
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
@@ -272,7 +275,9 @@ def reveal(name, folder=None):
                     for path in folder.glob("[0-9][0-9]*_*.ipynb")
                     for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]
                     if cell.get("metadata", {}).get("nbgrader", {}).get("solution")})
-    if not known:
+    if not known and os.environ.get("JUPYTERHUB_USER"):
+        print("In this class the solutions come from your teacher: ask them (they are not on this server).")
+    elif not known:
         print(f"No teacher's notebooks in {folder}: open the repository's notebooks/ folder to see the solutions.")
     else:
         print(f"No exercise named {name!r}; the exercises are: {', '.join(known)}.")

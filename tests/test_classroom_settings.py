@@ -58,3 +58,11 @@ def test_start_and_grade_say_a_wrong_setting_in_one_line_and_do_nothing(tmp_path
     assert run.stderr.strip().splitlines() == [
         "classroom: SCRATCHNN_IDLE_TIMEOUT must be a whole number of seconds above 0 like 3600, got '1.5'"]
     assert not (tmp_path / "class").exists()
+
+
+def test_reveal_on_the_hub_says_the_solutions_come_from_the_teacher(tmp_path, monkeypatch, capsys):
+    import scratchnn as snn
+    monkeypatch.setenv("JUPYTERHUB_USER", "ada")
+    snn.checks.reveal("dense_layer", folder=tmp_path)   # on the hub the package has no teacher's notebooks
+    said = capsys.readouterr().out
+    assert "solutions come from your teacher" in said and "notebooks/" not in said

@@ -58,7 +58,8 @@ def course_config(course: Path, exchange: Path | None = None) -> str:
     if exchange is not None:
         text += (f"c.Exchange.root = {str(exchange)!r}\n"
                  "# the kernels grading runs talk over Unix sockets in the grader's own folder, not TCP\n"
-                 'c.KernelManager.transport = "ipc"\n')
+                 'c.KernelManager.transport = "ipc"\n'
+                 f"c.KernelManager.ip = {str(course / '.kernel-ipc')!r}\n")
     return text
 
 
