@@ -22,7 +22,6 @@ import io
 import json
 import os
 import pwd
-import re
 import shutil
 import stat
 import subprocess

@@ -179,12 +179,12 @@ def test_a_learner_racing_symlinks_across_two_server_starts_gets_root_nothing(kl
         try:
             klass.hub.start_server(name, klass.tokens[name])
             klass.hub.stop_server(name, klass.tokens[name])
+            assert untouched(klass.secret)
             assert race.wait(30) is not None, "the learner's detached loop outlived their server"
         finally:
             if race.poll() is None:
                 race.kill()
                 race.wait(10)
-        assert untouched(klass.secret)
     klass.hub.start_server(name, klass.tokens[name])
 
 
