@@ -84,21 +84,17 @@ c.JupyterHub.concurrent_spawn_limit = 20              # a whole class logging in
 c.JupyterHub.active_server_limit = S.max_servers      # 0: no limit
 
 
-def _account(spawner):
-    try:
-        return pwd.getpwnam(spawner.user.name)
-    except KeyError:
-        raise RuntimeError(f"{spawner.user.name} has no Unix account: add it with "
-                           f"useradd --create-home --key HOME_MODE=0700 {spawner.user.name}") from None
-
-
 def close_home(name):
     """Make ``name``'s home 0700 (a home ``useradd -m`` made is 0755). Never creates one.
 
     Opened with O_NOFOLLOW and changed through the descriptor: root acts on the home folder
     itself (its parent is root's), never on a path a learner could swap.
     """
-    user = pwd.getpwnam(name)
+    try:
+        user = pwd.getpwnam(name)
+    except KeyError:
+        raise RuntimeError(f"{name} has no Unix account: add it with "
+                           f"useradd --create-home --key HOME_MODE=0700 {name}") from None
     try:
         fd = os.open(user.pw_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except FileNotFoundError:
@@ -117,15 +113,11 @@ def close_home(name):
 
 
 def before_start(spawner):
-    if type(spawner).__name__ == "LocalProcessSpawner":
-        _account(spawner)
-        close_home(spawner.user.name)
+    close_home(spawner.user.name)
 
 
 def kill_leftovers(spawner):
     """Kill every process the learner still has once their server stopped (a ``setsid`` loop too)."""
-    if type(spawner).__name__ != "LocalProcessSpawner":
-        return
     uid = pwd.getpwnam(spawner.user.name).pw_uid
     if uid != 0 and uid != os.getuid():
         kill_processes_of(uid)
@@ -138,7 +130,7 @@ c.Spawner.post_stop_hook = kill_leftovers
 for _name in S.learners():
     try:
         close_home(_name)
-    except (KeyError, RuntimeError):
+    except RuntimeError:
         pass  # no account or home yet: said at their login
 
 # -- stop servers nobody used for a while (frees their memory for the others)
