@@ -54,9 +54,10 @@ def main(argv=None):
             home = Path(pwd.getpwnam(name).pw_dir)
             learner_env = ["env", f"HOME={home}", f"JUPYTER_CONFIG_PATH={config}", f"PATH={args.venv}/bin:/usr/bin:/bin"]
             accounts.run(name, [*learner_env, nbgrader, "fetch_assignment", "scratchnn-course"]).check_returncode()
-            if i % 2 == 0:   # the teacher's answers: full marks
+            if i % 2 == 0:   # the teacher's answers (read by root: learners cannot read the repository): full marks
                 for path in (home / "scratchnn-course").glob("*.ipynb"):
-                    accounts.run(name, ["cp", str(ROOT / "notebooks" / path.name), str(path)])
+                    answers = (ROOT / "notebooks" / path.name).read_text()
+                    accounts.run(name, ["tee", str(path)], input=answers).check_returncode()
             accounts.run(name, [*learner_env, nbgrader, "submit", "scratchnn-course"]).check_returncode()
         begun = time.monotonic()
         subprocess.run(["bash", str(ROOT / "classroom" / "grade")], env=env, check=True, timeout=3600)
