@@ -26,6 +26,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+from prepare import kill_processes_of  # noqa: E402
 
 
 def free_port() -> int:
@@ -104,8 +106,6 @@ class Accounts:
                               capture_output=True, text=True, timeout=timeout, **kwargs)
 
     def remove(self):
-        sys.path.insert(0, str(HERE))
-        from prepare import kill_processes_of
         for name in list(self.passwords):
             user = _account(name)
             if user is not None:
