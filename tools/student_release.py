@@ -57,7 +57,8 @@ def course_config(course: Path, exchange: Path | None = None) -> str:
     text = CONFIG.format(root=str(course), course_id=COURSE_ID)
     if exchange is not None:
         text += (f"c.Exchange.root = {str(exchange)!r}\n"
-                 "# the kernels grading runs talk over Unix sockets in the grader's own folder, not TCP\n"
+                 "# the kernels grading runs talk over Unix sockets in the grader's own folder, not TCP; the\n"
+                 "# path must be absolute, or the kernel (in the notebook's folder) and nbgrader miss each other\n"
                  'c.KernelManager.transport = "ipc"\n'
                  f"c.KernelManager.ip = {str(course / '.kernel-ipc')!r}\n")
     return text
