@@ -14,8 +14,9 @@ a check calls it) and clears all outputs. The student notebooks then go to ``--o
 ``student/`` at the repository's root, which git ignores). Open them there; the teacher's notebooks
 stay in notebooks/, and ``snn.checks.reveal("name")`` prints one solution after you tried.
 
-For a class, ``make_course`` writes a whole nbgrader course directory (config, ``source/``) that
-``nbgrader generate_assignment scratchnn`` / ``nbgrader autograde scratchnn`` use as they are.
+For a class on the hub, ``classroom/start`` keeps a persistent nbgrader course folder (owned by the
+grader account, see classroom/prepare.py) with the config of ``course_config``, and
+``classroom/grade`` grades in it; ``make_course`` writes such a folder for a one-off use.
 """
 from __future__ import annotations
 
@@ -28,11 +29,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-ASSIGNMENT = "scratchnn"
+#: nbgrader's assignment id, which is also the folder learners get (``~/scratchnn-course``, where
+#: nbgrader's fetch puts it and its submit reads it), and the course id of the class's exchange.
+ASSIGNMENT = "scratchnn-course"
+COURSE_ID = "scratchnn"
 STUB = "# YOUR CODE HERE\nraise snn.checks.NotWritten()"
 CONFIG = f'''c = get_config()
 c.CourseDirectory.root = {{root!r}}
-c.CourseDirectory.course_id = "scratchnn"
+c.CourseDirectory.course_id = {{course_id!r}}
 # every notebook imports scratchnn as snn first; the stub then fails as one line naming the exercise
 c.ClearSolutions.code_stub = {{{{"python": {STUB!r}}}}}
 c.ClearSolutions.enforce_metadata = True
@@ -48,13 +52,25 @@ def course_notebooks(prefixes=()):
     return paths
 
 
+def course_config(course: Path, exchange: Path | None = None) -> str:
+    """The ``nbgrader_config.py`` of a course folder at ``course`` (with the class's exchange, if any)."""
+    text = CONFIG.format(root=str(course), course_id=COURSE_ID)
+    if exchange is not None:
+        text += (f"c.Exchange.root = {str(exchange)!r}\n"
+                 "# the kernels grading runs talk over Unix sockets in the grader's own folder, not TCP; the\n"
+                 "# path must be absolute, or the kernel (in the notebook's folder) and nbgrader miss each other\n"
+                 'c.KernelManager.transport = "ipc"\n'
+                 f"c.KernelManager.ip = {str(course / '.kernel-ipc')!r}\n")
+    return text
+
+
 def make_course(course: Path, notebooks) -> Path:
     """An nbgrader course directory at ``course`` with ``notebooks`` as the assignment's source."""
     source = course / "source" / ASSIGNMENT
     source.mkdir(parents=True, exist_ok=True)
     for path in notebooks:
         shutil.copy2(path, source / path.name)
-    (course / "nbgrader_config.py").write_text(CONFIG.format(root=str(course)))
+    (course / "nbgrader_config.py").write_text(course_config(course))
     return course
 
 
