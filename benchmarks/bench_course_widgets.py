@@ -80,7 +80,7 @@ def kernel_side(n):
     from scratchnn.course.playground import TRAIN_BUDGET
     row("Playground2D", f"Train chunk ({TRAIN_BUDGET * 1000:.0f} ms of epochs + pictures)", timed(lambda i: pg._chunk(), n))
     pg.running = False
-    from scratchnn import _ipycanvas
+    from scratchnn.pad import _ipycanvas
     row("Playground2D", "click a point", timed(lambda i: _ipycanvas.send_event(
         pg.canvas, {"event": "mouse_down", "x": 20 + i % 50, "y": 30}), n))
     sizes = ["8, 8", "6", "4, 4"]

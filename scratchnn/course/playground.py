@@ -34,8 +34,8 @@ import ipywidgets as widgets
 from matplotlib import colormaps
 from PIL import Image, ImageDraw
 
-from .. import _ipycanvas
-from .._ipycanvas import FilteredCanvas, hold_canvas
+from ..pad import _ipycanvas
+from ..pad._ipycanvas import FilteredCanvas, hold_canvas
 from ..activations import ReLU, Sigmoid, Softmax, Tanh
 from ..layers import Dense, InLayer
 from ..losses import CrossEntropyLoss

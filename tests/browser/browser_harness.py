@@ -76,7 +76,7 @@ def quiet_jupyter_env(root: Path) -> dict:
 
 class Server:
     """A Jupyter-family server in its own process group (started and stopped by the app's own
-    `scratchnn.app.process`); `stop()` is safe to call twice."""
+    `scratchnn.pad.app.process`); `stop()` is safe to call twice."""
 
     def __init__(self, argv, *, env, cwd, log_path: Path, url: str, ready_path: str, timeout: float = 60.0):
         self.url, self.log_path = url, log_path
@@ -96,7 +96,7 @@ class Server:
 
     def stop(self, timeout: float = 10.0):
         """SIGTERM to the server's group, then SIGKILL to whatever is left of it and of its kernels
-        (`scratchnn.app.process.stop`)."""
+        (`scratchnn.pad.app.process.stop`)."""
         process.stop(self.proc, timeout)
         self._log.close()
 

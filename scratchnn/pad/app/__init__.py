@@ -6,7 +6,7 @@ address and opens it in your browser. Voila runs the notebook in a fresh kernel 
 and shows only its outputs. The server listens on 127.0.0.1 with a random token, so only you can
 reach it; the token goes to Voila in its environment, never on its command line, which every local
 user can read (``ps``). Ctrl-C stops it, and Voila shuts its kernels down as it stops
-(``scratchnn.app.process`` starts and stops it).
+(``scratchnn.pad.app.process`` starts and stops it).
 """
 from __future__ import annotations
 

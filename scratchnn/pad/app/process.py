@@ -1,6 +1,6 @@
 """Starting a server process and stopping it with everything it started.
 
-One helper for every server the project runs: the drawing app's Voila (``scratchnn.app``), the
+One helper for every server the project runs: the drawing app's Voila (``scratchnn.pad.app``), the
 browser tests' JupyterLab and Voila (``tests/browser/browser_harness.py``), and any other
 Jupyter-family server (a class hub). A server starts in a session of its own, so Ctrl-C in a
 terminal reaches only its parent, which stops it in order: SIGTERM to its group (it shuts its
