@@ -21,12 +21,16 @@ assert y[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4], y[:10]
 net = snn.load_pretrained()
 accuracy = net.evaluate(Xt[:1000], yt[:1000])["accuracy"]
 assert accuracy > 0.9, accuracy
+from scratchnn.course import drawn
+from scratchnn.pad import app
+assert len(drawn.load()["digits"]) == 600 and app.NOTEBOOK.is_file()
 print("ok", datasets.PACKAGED_DIR)
 """
 
 
 def clean_copy(destination: Path):
-    """The repository's tracked files as they are in the working tree: no build output, no caches."""
+    """Copy the repository's tracked files as they are in the working tree (no build output, no
+    caches) into ``destination``; returns their names."""
     listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, timeout=60)
     if listed.returncode != 0:
         pytest.skip(f"not a git checkout: {listed.stderr.decode(errors='replace').strip()}")
@@ -35,6 +39,7 @@ def clean_copy(destination: Path):
         if source.is_file():
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, destination / name)
+    return [name for name in filter(None, listed.stdout.decode().split("\0")) if (REPO / name).is_file()]
 
 
 def test_a_non_editable_install_from_a_clean_copy_finds_its_data_and_models_from_anywhere(tmp_path):
@@ -42,7 +47,7 @@ def test_a_non_editable_install_from_a_clean_copy_finds_its_data_and_models_from
     and builds offline with them), then `scratchnn info`, load_mnist and load_pretrained, run from
     another folder with empty caches: MNIST must come from the installed package, not a download."""
     source, venv, elsewhere = tmp_path / "scratchnn-src", tmp_path / "venv", tmp_path / "elsewhere"
-    clean_copy(source)
+    tracked = clean_copy(source)
     elsewhere.mkdir()
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)],
                    check=True, timeout=120)
@@ -59,6 +64,10 @@ def test_a_non_editable_install_from_a_clean_copy_finds_its_data_and_models_from
                           text=True, timeout=120)
     assert info.returncode == 0, info.stderr
     installed = next((venv / "lib").glob("python*/site-packages/scratchnn"))
+    # every module and data file of scratchnn/, course/ and pad/ (pyproject's packages and package-data)
+    missing = [name for name in tracked if name.startswith("scratchnn/")
+               and not (installed.parent / name).is_file()]
+    assert not missing, missing
     assert f"MNIST: {installed / 'mnist'}\n" in info.stdout and "missing" not in info.stdout, info.stdout
     assert "drawing (default)" in info.stdout and "seed" in info.stdout, info.stdout
     check = subprocess.run([str(python), "-c", CHECK], cwd=elsewhere, env=env, capture_output=True, text=True,
