@@ -571,7 +571,6 @@ def your_parts(seed=0):
     return {"Dense": MyDense, "ReLU": MyReLU, "Loss": Loss, "Adam": MyAdam}
 
 
-
 class _Recorded:
     """An optimizer that keeps what each step got (progress, gradients) and the weights after it."""
 
