@@ -80,6 +80,13 @@ MISTAKES = {
         "SoftmaxCrossEntropy": [("return (P - Y) / len(P)", "return P - Y", "division by N", ())],
         "bce_backward": [("return (p - y) / len(z)", "return (y - p) / len(z)", "wrong sign", ())],
         "expected_initial_loss": [("return np.log(K)", "return 1 / K", "expected", ("factor",))],  # the issue: a scalar
+        "softmax_ce_op_by_op": [
+            ("dcounts = dP / counts_sum + dcounts_sum", "dcounts = dP / counts_sum", "two paths", ()),
+            ("(dP * -counts / counts_sum ** 2).sum(axis=1, keepdims=True)", "dP * -counts / counts_sum ** 2",
+             "sum backward", ()),
+            ("dP = dlogP / P", "dP = dlogP * P", "local derivative of log", ()),
+            ("dZ = dcounts * counts", "dZ = dcounts", "local derivative of exp", ()),
+        ],
     },
     "06": {
         "MyGD": [("p -= self.lr * g", "p = p - self.lr * g", "in place", ())],
@@ -113,8 +120,21 @@ MISTAKES = {
         "MySGD": [("p -= self.lr * g", "p += self.lr * g", "uphill", ()),
                   ("p -= self.lr * g", "p = p - self.lr * g", "in place", ())],
         "crosses_kink": [("return (Z - h > 0) != (Z + h > 0)", "return np.abs(Z) < 1e-5", "use the argument", ())],
+        "bughunt": [  # the blind hunt: a finding the tools contradict gets the tool that shows it, never the answer
+            ('"LayerA": "db factor"', '"LayerA": "db formula"', "ratio numerical / analytic", ("factor'",)),
+            ('"LayerC": "dX formula"', '"LayerC": "dW formula"', "only the middle layer's dX reaches", ()),
+            ('"OptimizerB": "step"', '"OptimizerB": "right"', "step check", ()),
+        ],
     },
     "09": {
+        "train_loop": [
+            ("    for epoch in range(epochs):\n        order = rng.permutation(len(X))          # a new order every epoch\n",
+             "    order = rng.permutation(len(X))\n    for epoch in range(epochs):\n", "new random order every epoch", ()),
+            ("            optimizer.progress = t / (epochs * steps_per_epoch)\n", "", "optimizer.progress", ()),
+            ("* len(batch)", "* batch_size", "short last batch", ()),
+            ("order[step * batch_size:(step + 1) * batch_size]", "order[step:step + batch_size]",
+             "consecutive batches", ()),
+        ],
         "RecordLR": [("self.rates = []", "pass", "Create that attribute", ())],  # the issue: 39 lines from fit
         "split": [("fit_idx, val_idx = order[n_val:], order[:n_val]", "fit_idx, val_idx = order[n_val:], order[-n_val:]",
                    "disjoint", ())],

@@ -553,6 +553,9 @@ def your_parts(seed=0):
         P, Y = Softmax().forward(rng.normal(0, 1, (6, 3))), np.eye(3)[rng.integers(0, 3, 6)]
         check_close("SoftmaxCrossEntropy (my_loss.py): forward", run(Loss().forward, P, Y),
                     CrossEntropyLoss().forward(P, Y), batch=6)
+        P[:, 0] = 0.0                            # a probability that underflowed, as training meets them
+        check_close("SoftmaxCrossEntropy (my_loss.py): forward where some P is 0", run(Loss().forward, P, Y),
+                    CrossEntropyLoss().forward(P, Y), batch=6, hint="0 · log 0 is nan: clip P as notebook 05 says.")
         net = Net([InLayer(5), MyDense(4, MyReLU()), MyDense(4, MyReLU()), MyDense(3, Softmax)],
                   cost_function=Loss(), seed=seed, dtype=np.float64)
         for param in net.params():               # non-zero biases: no unit sits dead or on the kink by chance
@@ -566,6 +569,58 @@ def your_parts(seed=0):
     except Exception as error:
         raise CheckFailed(_not_ready(error)) from None
     return {"Dense": MyDense, "ReLU": MyReLU, "Loss": Loss, "Adam": MyAdam}
+
+
+class _Recorded:
+    """An optimizer that keeps what each step got (progress, gradients) and the weights after it."""
+
+    def __init__(self, optimizer):
+        self.optimizer, self.steps = optimizer, []
+
+    progress = property(lambda self: getattr(self.optimizer, "progress", None),
+                        lambda self, value: setattr(self.optimizer, "progress", value))
+
+    def step(self, params, grads):
+        progress, grads = self.progress, [np.array(g, copy=True) for g in grads]
+        self.optimizer.step(params, grads)
+        self.steps.append((progress, grads, [p.copy() for p in params]))
+
+
+def check_loop(label, train, make_net, make_optimizer, X, y, epochs=2, batch_size=64, seed=0):
+    """Grade a training loop ``train(net, optimizer, X, Y, epochs, batch_size, rng) -> per-epoch losses``.
+
+    Right when it takes ``fit``'s steps bit for bit (same batches, same ``progress``, same weights after
+    every step) and returns ``fit``'s per-epoch losses. Otherwise one line names the first epoch and
+    batch that differ, and what differs there.
+    """
+    from threadpoolctl import threadpool_limits
+    net, reference = make_net(), make_net()
+    mine, theirs = _Recorded(make_optimizer()), _Recorded(make_optimizer())
+    history = reference.fit(X, y, epochs=epochs, batch_size=batch_size, optimizer=theirs, seed=seed)
+    with threadpool_limits(1, user_api="blas"):
+        losses = run(train, net, mine, X, net.targets(y, len(X)), epochs, batch_size, np.random.default_rng(seed))
+    steps = -(-len(X) // batch_size)
+    for k, ((p, g, w), (p_fit, g_fit, w_fit)) in enumerate(zip(mine.steps, theirs.steps)):
+        where = f"epoch {k // steps + 1}, batch {k % steps + 1}"
+        if p != p_fit:
+            check(label, False, f"At {where} optimizer.progress is {p!r}, fit's {p_fit:.6g}: set it before each step "
+                                "to the fraction of all steps already done.")
+        if not all(np.array_equal(a, b) for a, b in zip(g, g_fit)):
+            story = ("a new random order every epoch, from the generator you are given" if k and k % steps == 0 else
+                     "one random order per epoch from the generator you are given, cut into consecutive batches, "
+                     "forward then backward on each")
+            check(label, False, f"The gradients differ from fit's first at {where} (not the same batch?): {story}.")
+        if not all(np.array_equal(a, b) for a, b in zip(w, w_fit)):
+            check(label, False, f"The weights differ from fit's first after {where}, with the same gradients: one "
+                                "optimizer step per batch, on the net's parameters and gradients.")
+    check(label, len(mine.steps) == len(theirs.steps),
+          f"It took {len(mine.steps)} optimizer steps, fit takes {len(theirs.steps)} ({epochs} epochs of {steps} "
+          "batches, the last one shorter): every example once per epoch, one step per batch.")
+    expected = history.history["loss"]
+    if not isinstance(losses, (list, tuple, np.ndarray)) or len(losses) != epochs:
+        check(label, False, f"It should return one loss per epoch ({epochs} numbers), got {str(losses)[:60]}.")
+    return check_close(f"{label}: the per-epoch losses", losses, expected, rtol=1e-6,
+                       hint="Each epoch's loss is the mean over its examples: a short last batch counts less.")
 
 
 one_line_errors()
