@@ -12,9 +12,9 @@ import hashlib
 
 import numpy as np
 
-from .activations import Softmax, Tanh
-from .layers import Dense, InLayer
-from .net import Net
+from ..activations import Softmax, Tanh
+from ..layers import Dense, InLayer
+from ..net import Net
 
 LAYERS = ("LayerA", "LayerB", "LayerC")
 ACTIVATIONS = ("ActivationA", "ActivationB")
