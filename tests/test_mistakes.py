@@ -144,6 +144,16 @@ MISTAKES = {
     "12": {
         "shift": [("(x + dx, y + dy)", "(x + dx, y + dx)", "Every point", ())],
     },
+    "13": {
+        "mixed_batch": [
+            ("X, y = augment(X_own[pick], rng), y_own[pick]", "X, y = X_own[pick], y_own[pick]", "Vary each picked", ()),
+            ("np.concatenate([y, replay[1][r]])",
+             "np.concatenate([y, replay[1][rng.integers(len(replay[1]), size=replay_batch)]])", "same random indices", ()),
+            ("    if replay is not None:\n", "    if False:\n", "then `replay_batch` replayed", ()),
+            ("np.concatenate([X, replay[0][r]]), np.concatenate([y, replay[1][r]])",
+             "np.concatenate([replay[0][r], X]), np.concatenate([replay[1][r], y])", "Your examples come first", ()),
+        ],
+    },
 }
 
 #: Notebook 09's gate: mistakes in the learner's files, planted in notebook 04's / 06's %%writefile cells.
