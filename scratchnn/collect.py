@@ -19,7 +19,8 @@ import html
 import ipywidgets as widgets
 import numpy as np
 
-from .widgets import CANVAS_SIZE, PEN_WIDTH, DrawingPad
+from .draw import CANVAS_SIZE, PEN_WIDTH
+from .widgets import DrawingPad
 
 
 class Collector(widgets.HBox):
