@@ -142,8 +142,37 @@ MISTAKES = {
     "10": {
         "precision": [("C.diagonal() / C.sum(axis=0)", "C.diagonal() / C.sum(axis=1)", "column j", ())],
     },
+    "11": {
+        "MyBatchNorm": [
+            ("X.var(axis=0)", "X.var(axis=0, ddof=1)", "population variance", ()),
+            ("mean, var = self.running_mean, self.running_var", "mean, var = X.mean(axis=0), X.var(axis=0)",
+             "running averages", ()),
+            ("return (dX_hat - dX_hat.mean(axis=0) - X_hat * (dX_hat * X_hat).mean(axis=0)) * inv_std",
+             "return dX_hat * inv_std", "held constant", ()),
+            ("self.running_mean = m * self.running_mean + (1 - m) * mean",
+             "self.running_mean = (1 - m) * self.running_mean + m * mean", "share `momentum`", ()),
+        ],
+        "MyDropout": [
+            ("(self.rng.random(X.shape) >= self.p) / (1 - self.p)", "(self.rng.random(X.shape) >= self.p) * 1.0",
+             "1 / (1 - p)", ()),
+            ("self.rng.random(X.shape) >= self.p", "self.rng.random(X.shape) < self.p", "not of keeping it", ()),
+            ("return dA if self.mask is None else dA * self.mask", "return dA", "keep that pass's mask", ()),
+            ("        if not self.training:\n            self.mask = None\n            return X\n", "",
+             "passes every unit unchanged", ()),
+        ],
+    },
     "12": {
         "shift": [("(x + dx, y + dy)", "(x + dx, y + dx)", "Every point", ())],
+    },
+    "13": {
+        "mixed_batch": [
+            ("X, y = augment(X_own[pick], rng), y_own[pick]", "X, y = X_own[pick], y_own[pick]", "Vary each picked", ()),
+            ("np.concatenate([y, replay[1][r]])",
+             "np.concatenate([y, replay[1][rng.integers(len(replay[1]), size=replay_batch)]])", "same random indices", ()),
+            ("    if replay is not None:\n", "    if False:\n", "then `replay_batch` replayed", ()),
+            ("np.concatenate([X, replay[0][r]]), np.concatenate([y, replay[1][r]])",
+             "np.concatenate([replay[0][r], X]), np.concatenate([replay[1][r], y])", "Your examples come first", ()),
+        ],
     },
 }
 
