@@ -172,6 +172,9 @@ def build_parser():
         formatter_class=Formatter)
     draw.add_argument("--port", type=_port, default=None, metavar="N", help="port to serve on, 1-65535 (default: a free one)")
     draw.add_argument("--no-browser", action="store_true", help="print the address instead of opening a browser")
+    draw.add_argument("--model", type=Path, default=None, metavar="PATH",
+                      help="a model file for the pad to run (default: your my_handwriting.npz from notebook 13, "
+                           "here or in student/, else the shipped model)")
 
     course = commands.add_parser(
         "course", prog="scratchnn course", help=COMMAND_HELP["course"],
@@ -326,12 +329,33 @@ def cmd_info(args, argv):
     return status
 
 
+#: Where notebook 13 saves the learner's fine-tuned net, looked for by `scratchnn draw` in this order.
+OWN_MODEL = Path("my_handwriting.npz")
+OWN_MODEL_FOLDERS = (Path("."), Path("student"))
+
+
+def draw_model(given):
+    """The model file `scratchnn draw` runs: ``given``, else your my_handwriting.npz, else None (shipped)."""
+    if given is not None:
+        return given
+    return next((folder / OWN_MODEL for folder in OWN_MODEL_FOLDERS if (folder / OWN_MODEL).is_file()), None)
+
+
 def cmd_draw(args, argv):
     try:
         from .pad.app import launch
     except ImportError as e:
         raise RuntimeError(f"the drawing app is not available in this install ({e})") from None
-    launch(port=args.port, open_browser=not args.no_browser)
+    model = draw_model(args.model)
+    if model is not None:
+        from .net import Net
+
+        net = Net.load(model)   # a bad file is one line here, not an error inside the page
+        note = net.metadata.get("note", "") if isinstance(net.metadata, dict) else ""
+        print(f"the pad runs {model}" + (f": {note}" if note else ""), flush=True)
+    else:
+        print("the pad runs the shipped model 'drawing' (no my_handwriting.npz here or in student/)", flush=True)
+    launch(port=args.port, open_browser=not args.no_browser, model=model)
     return 0
 
 

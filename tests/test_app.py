@@ -3,6 +3,7 @@
 import importlib.util
 import json
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +16,7 @@ def test_app_notebook_ships_with_the_package_and_shows_only_the_recognizer():
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert len(code) == 1
     source = "".join(code[0]["source"])
-    assert source.strip().endswith("DigitRecognizer()"), source
+    assert source.strip().endswith("DigitRecognizer(chosen_model())"), source
     assert code[0]["outputs"] == [], "Voila runs the app notebook itself; store it without outputs"
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
 
@@ -229,3 +230,29 @@ def test_the_token_is_on_no_command_line_and_still_guards_the_pad():
             assert "/login" in page.url
     finally:
         server.stop()
+
+
+def test_the_app_notebook_runs_the_model_launch_was_given(tmp_path, monkeypatch):
+    """Issue 18: the pad of `scratchnn draw` runs the learner's my_handwriting.npz; the app notebook
+    reads the file launch() names in its environment, and the shipped model without it."""
+    import scratchnn as snn
+
+    own = snn.Net([snn.InLayer(784), snn.Dense(10, "softmax")], seed=3)
+    own.save(tmp_path / "my_handwriting.npz")
+    monkeypatch.delenv(app.MODEL_VARIABLE, raising=False)
+    assert app.chosen_model() is None
+    monkeypatch.setenv(app.MODEL_VARIABLE, str(tmp_path / "my_handwriting.npz"))
+    assert app.chosen_model().architecture() == [784, 10]
+
+
+def test_scratchnn_draw_picks_up_my_handwriting_here_or_in_student(tmp_path, monkeypatch):
+    from scratchnn.__main__ import draw_model
+
+    monkeypatch.chdir(tmp_path)
+    assert draw_model(None) is None                                   # nothing: the shipped model
+    (tmp_path / "student").mkdir()
+    (tmp_path / "student" / "my_handwriting.npz").write_bytes(b"")
+    assert draw_model(None) == Path("student/my_handwriting.npz")
+    (tmp_path / "my_handwriting.npz").write_bytes(b"")
+    assert draw_model(None) == Path("my_handwriting.npz")            # the current folder first
+    assert draw_model(Path("other.npz")) == Path("other.npz")        # --model wins

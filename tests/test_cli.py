@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -243,14 +244,37 @@ def test_info_with_nothing_shipped_and_no_local_data(monkeypatch, tmp_path, caps
     assert f"4 of 4 files not found locally; load_mnist() will download them into {tmp_path / 'cache'}" in out
 
 
-def test_draw_calls_the_app_with_port_and_browser_choice(monkeypatch, capsys):
+def test_draw_calls_the_app_with_port_and_browser_choice(monkeypatch, capsys, tmp_path):
     calls = []
     fake = types.ModuleType("scratchnn.pad.app")
     fake.launch = lambda **kwargs: calls.append(kwargs)
     monkeypatch.setitem(sys.modules, "scratchnn.pad.app", fake)
+    monkeypatch.chdir(tmp_path)                               # no my_handwriting.npz here
     assert main(["draw", "--port", "8899", "--no-browser"]) == 0
     assert main(["draw"]) == 0
-    assert calls == [{"port": 8899, "open_browser": False}, {"port": None, "open_browser": True}]
+    assert calls == [{"port": 8899, "open_browser": False, "model": None},
+                     {"port": None, "open_browser": True, "model": None}]
+    assert "the pad runs the shipped model 'drawing'" in capsys.readouterr().out
+
+
+def test_draw_runs_my_handwriting_when_notebook_13_saved_it(monkeypatch, capsys, tmp_path):
+    """Issue 18: the net notebook 13 fine-tuned on your digits, saved as my_handwriting.npz, is what
+    `scratchnn draw` runs, and it says so; a file that is not a model is one line, before any server."""
+    calls = []
+    fake = types.ModuleType("scratchnn.pad.app")
+    fake.launch = lambda **kwargs: calls.append(kwargs)
+    monkeypatch.setitem(sys.modules, "scratchnn.pad.app", fake)
+    monkeypatch.chdir(tmp_path)
+    net = snn.Net([snn.InLayer(784), snn.Dense(10, "softmax")], seed=0)
+    net.metadata["note"] = "fine-tuned on your 3 drawings"
+    (tmp_path / "student").mkdir()
+    net.save(tmp_path / "student" / "my_handwriting.npz")
+    assert main(["draw", "--no-browser"]) == 0
+    assert calls[-1]["model"] == Path("student/my_handwriting.npz")
+    assert "the pad runs student/my_handwriting.npz: fine-tuned on your 3 drawings" in capsys.readouterr().out
+    (tmp_path / "broken.npz").write_text("not a model")
+    assert main(["draw", "--model", "broken.npz"]) == 1 and len(calls) == 1
+    assert "broken.npz" in one_error_line(capsys.readouterr().err)
 
 
 def test_draw_without_the_app_is_a_one_line_error(monkeypatch, capsys):

@@ -28,6 +28,20 @@ from . import process as processes
 NOTEBOOK = Path(str(resources.files(__name__).joinpath("draw.ipynb")))
 
 
+#: The environment variable through which ``launch(model=...)`` tells the app notebook which model to run.
+MODEL_VARIABLE = "SCRATCHNN_PAD_MODEL"
+
+
+def chosen_model():
+    """The net the app notebook runs: the model file ``launch`` was given, else None (the shipped one)."""
+    path = os.environ.get(MODEL_VARIABLE)
+    if not path:
+        return None
+    from ...net import Net
+
+    return Net.load(path)
+
+
 #: The only JupyterLab extensions the app page loads: Voila's widget manager, the widgets' shared
 #: modules and the canvas. Others installed next to them are not needed, and some fail in Voila
 #: (Notebook 7's lab-extension logs "The getter for the shared module is not a function").
@@ -76,8 +90,10 @@ class AppServer:
         return f"AppServer({self.url!r}, {state})"
 
 
-def launch(port=None, open_browser=True, *, ip="127.0.0.1", wait=True, timeout=60.0, log=None):
+def launch(port=None, open_browser=True, *, ip="127.0.0.1", wait=True, timeout=60.0, log=None, model=None):
     """Serve the drawing pad with Voila at ``http://ip:port/?token=...``.
+
+    ``model`` is a model file for the pad to run (your ``my_handwriting.npz``); None runs the shipped one.
 
     ``port=None`` picks a free port. With ``wait=True`` (the command line) this blocks until Ctrl-C,
     then stops the server; with ``wait=False`` it returns the running :class:`AppServer` at once
@@ -94,6 +110,9 @@ def launch(port=None, open_browser=True, *, ip="127.0.0.1", wait=True, timeout=6
             f"--Voila.ip={ip}", f"--port={port}", "--Voila.port_retries=0", "--Voila.auto_token=True",
             *(f"--VoilaConfiguration.extension_allowlist={name}" for name in LAB_EXTENSIONS)]
     env = {**os.environ, "JUPYTER_TOKEN": token}
+    env.pop(MODEL_VARIABLE, None)
+    if model is not None:
+        env[MODEL_VARIABLE] = str(Path(model).resolve())
     env.pop("JUPYTER_TOKEN_FILE", None)
     # Blocking (the command line), a `kill` (SIGTERM) or a closed terminal (SIGHUP) stops Voila
     # too, like Ctrl-C: Voila runs in its own process group, so it would outlive us. Whoever reads
