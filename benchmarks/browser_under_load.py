@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from faults_and_load import cpu_hogs  # noqa: E402
+from faults_and_load import cpu_hogs
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ["tests/browser", "tests/test_app.py"]

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from . import validation
 from .callbacks import CancelBatch, CancelEpoch, CancelFit, DivergenceStop, History, ProgressBar, call, check_callbacks
 from .optim import Adam, get_optimizer
-from . import validation
 from .validation import positive
 
 

@@ -5,11 +5,10 @@ import base64
 
 import numpy as np
 import pytest
-
 from _notebook_code import notebook_namespace
+
 from scratchnn.course._parts import Paced, TeachingWidget
 from scratchnn.course.stepper import BackwardStepper
-
 
 # ---------------------------------------------------------------------------- shared parts
 
@@ -272,6 +271,7 @@ def test_the_controls_rebuild_the_net_or_tune_the_optimizer():
 
 def test_train_runs_in_chunks_on_the_event_loop_until_pause():
     import asyncio
+
     from scratchnn.course.playground import Playground2D
 
     pg = Playground2D(hidden=(4,))

@@ -1,6 +1,5 @@
 """Net: building, training, prediction, and the errors bad input gets."""
 import math
-
 import subprocess
 import sys
 

@@ -13,9 +13,8 @@ notebook 01 prints its shapes, and shows every layer's activations as bars; a sl
 """
 from __future__ import annotations
 
-
-import numpy as np
 import ipywidgets as widgets
+import numpy as np
 
 from ._parts import FigureImage, Paced, TeachingWidget, slider
 

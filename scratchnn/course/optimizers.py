@@ -22,8 +22,8 @@ import html
 import inspect
 from typing import Callable, NamedTuple
 
-import numpy as np
 import ipywidgets as widgets
+import numpy as np
 
 from ._parts import FigureImage, Paced, TeachingWidget, slider
 

@@ -29,8 +29,8 @@ import inspect
 import io
 import time
 
-import numpy as np
 import ipywidgets as widgets
+import numpy as np
 from matplotlib import colormaps
 from PIL import Image, ImageDraw
 

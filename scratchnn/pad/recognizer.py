@@ -39,8 +39,8 @@ from __future__ import annotations
 import html
 import io
 
-import numpy as np
 import ipywidgets as widgets
+import numpy as np
 
 from ..draw import CANVAS_SIZE, PEN_WIDTH
 from .bars import ProbabilityBars
@@ -218,7 +218,7 @@ class DigitRecognizer(widgets.HBox):
             if not self.tuner.examples:
                 self.tuner.reset()               # no examples left: the net it started from
             self._show_tuned()
-        except Exception as e:  # noqa: BLE001 (shown on the pad, not lost in a log)
+        except Exception as e:  # shown on the pad, not lost in a log
             self._failed(e)
             return
         self._show_examples()
@@ -268,7 +268,7 @@ class DigitRecognizer(widgets.HBox):
             # 2-core machine), and the kernel's own thread needs a core for the pad meanwhile.
             with threadpool_limits(1, user_api="blas"):
                 return self.tuner.learn()
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             return e
 
     def _learned(self, result):
@@ -277,7 +277,7 @@ class DigitRecognizer(widgets.HBox):
         if not isinstance(result, BaseException):
             try:
                 self._show_tuned()
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 result = e
         if isinstance(result, BaseException):
             self._put_back()
@@ -307,7 +307,7 @@ class DigitRecognizer(widgets.HBox):
         try:
             for p, q in zip(self.tuner.net.params(), self.net.params()):
                 p[...] = q
-        except Exception:  # noqa: BLE001, S110 (no tuner yet, or one without a Net: nothing to put back)
+        except Exception:  # no tuner yet, or one without a Net: nothing to put back
             pass
 
     # ------------------------------------------------------- teaching UI

@@ -12,9 +12,8 @@ import io
 import re
 import shutil
 
-import pytest
-
 import browser_harness as H
+import pytest
 
 pytestmark = pytest.mark.browser
 
