@@ -46,7 +46,8 @@ softmax, relu, sigmoid = Softmax, ReLU, Sigmoid
 __all__ = [
     "Net", "InLayer", "Dense", "BatchNorm", "Dropout", "ReLU", "Sigmoid", "Tanh", "Softmax", "Identity",
     "CrossEntropyLoss", "MSELoss", "SoftmaxCrossEntropy", "SGD", "Momentum", "Adam", "Callback", "History",
-    "ProgressBar", "DivergenceStop", "StopTraining", "CancelFit", "CancelEpoch", "CancelBatch", "LivePlot", "io", "training", "load_mnist", "load_pretrained", "list_pretrained", "gradcheck", "checks",
+    "ProgressBar", "DivergenceStop", "StopTraining", "CancelFit", "CancelEpoch", "CancelBatch", "LivePlot", "io",
+    "training", "load_mnist", "load_pretrained", "list_pretrained", "gradcheck", "checks",
 ]
 
 _LAZY = {"LivePlot": ("plotting", "LivePlot"), "plotting": ("plotting", None),

@@ -20,7 +20,8 @@ from .validation import positive
 
 
 def default_optimizer():
-    """The default recipe of ``fit`` and ``scratchnn train``: Adam, lr 3e-3 with cosine decay to 0, weight decay 0.05."""
+    """The default recipe of ``fit`` and ``scratchnn train``: Adam, lr 3e-3 with cosine decay to 0,
+    weight decay 0.05."""
     return Adam(lr=3e-3, weight_decay=0.05, schedule="cosine")
 
 

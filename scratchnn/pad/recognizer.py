@@ -28,9 +28,9 @@ DOM hooks (stable, for browser tests and styling)
   0..9; ``<button>`` elements: mouse, touch, and keyboard with Tab then Enter or Space);
   ``.scratchnn-undo`` and ``.scratchnn-reset`` are Undo and Reset. ``.scratchnn-examples`` holds one
   ``.scratchnn-teach-state`` element with ``data-state`` (``idle``, ``learning``, ``learned``,
-  ``kept``: the last run's update was not kept, ``error``: it failed), ``data-learned`` (fine-tuning runs finished: wait for it to change after a
-  correction), ``data-total`` (examples kept), ten ``.scratchnn-count`` cells with ``data-digit``
-  and ``data-n`` (examples of that digit) and a ``.scratchnn-teach-status`` sentence.
+  ``kept``: the last run's update was not kept, ``error``: it failed), ``data-learned`` (fine-tuning runs finished:
+  wait for it to change after a correction), ``data-total`` (examples kept), ten ``.scratchnn-count`` cells with
+  ``data-digit`` and ``data-n`` (examples of that digit) and a ``.scratchnn-teach-status`` sentence.
 - ``.scratchnn-hidden``: the optional hidden-layer view (``show_hidden=True``), one
   ``.scratchnn-layer`` row per hidden layer with one ``span`` per unit.
 """
@@ -365,7 +365,8 @@ class DigitRecognizer(widgets.HBox):
             state = "kept"
             text = f"Kept the net as it was: {html.escape(_one_line(kept))}"
         elif total and isinstance(self.last_learn, dict):
-            text = f"Learned from your {total} example{'s' * (total != 1)} in {self.last_learn.get('seconds', 0):.1f} s."
+            text = (f"Learned from your {total} example{'s' * (total != 1)} "
+                    f"in {self.last_learn.get('seconds', 0):.1f} s.")
         else:
             text = self._note or "Your examples teach the net your handwriting."
         self._note = ""
