@@ -75,7 +75,8 @@ def main():
     print(f"numpy {np.__version__}; {len(seeds)} seed(s) each")
     report("seed net 784-20-15-15-10, default fit recipe, batch 64",
            [run(seed_net, s, data, epochs=20, batch_size=64) for s in seeds])
-    report("wide MLP 784-256-128-10, 15 epochs, shift augmentation", [run(wide_net, s, data, **WIDE_FIT) for s in seeds])
+    report("wide MLP 784-256-128-10, 15 epochs, shift augmentation",
+           [run(wide_net, s, data, **WIDE_FIT) for s in seeds])
     print(f"peak RSS, fresh process loading MNIST and training the seed net: {peak_rss_mb():.0f} MB "
           f"(this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
 

@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"))
-import browser_harness as H  # noqa: E402
+import browser_harness as H
 
 DIGITS = [1, 0, 7]
 

@@ -68,23 +68,28 @@ def kernel_side(n):
     opt = OptimizerPlayground({"GD": nb06["MyGD"], "momentum": nb06["MyMomentum"], "Adam": nb06["MyAdam"]},
                               line_fit=lambda p: nb06["loss_and_grad"](p, nb06["x"], nb06["y"]), start=nb06["P0"])
     lrs = np.geomspace(0.005, 0.05, n)
-    row("OptimizerPlayground", "lr slider (its path: 100 steps)", timed(lambda i: setattr(opt.controls["lr GD"], "value", lrs[i]), n))
-    row("OptimizerPlayground", "step slider / Play frame", timed(lambda i: setattr(opt.controls["step"], "value", i % 100), n))
+    row("OptimizerPlayground", "lr slider (its path: 100 steps)",
+        timed(lambda i: setattr(opt.controls["lr GD"], "value", lrs[i]), n))
+    row("OptimizerPlayground", "step slider / Play frame",
+        timed(lambda i: setattr(opt.controls["step"], "value", i % 100), n))
     names = list(opt.landscapes)
-    row("OptimizerPlayground", "landscape", timed(lambda i: setattr(opt.controls["landscape"], "value", names[(i + 1) % 3]), n))
+    row("OptimizerPlayground", "landscape",
+        timed(lambda i: setattr(opt.controls["landscape"], "value", names[(i + 1) % 3]), n))
 
     nb04 = notebook_namespace("04", ["class MyDense("])
     pg = Playground2D(dense=nb04["MyDense"], activations={"my relu": nb04["MyReLU"]}, hidden=(8, 8))
     row("Playground2D", "Step (1 epoch of 200 points + pictures)", timed(lambda i: pg.step(), n))
     pg.running = True
     from scratchnn.course.playground import TRAIN_BUDGET
-    row("Playground2D", f"Train chunk ({TRAIN_BUDGET * 1000:.0f} ms of epochs + pictures)", timed(lambda i: pg._chunk(), n))
+    row("Playground2D", f"Train chunk ({TRAIN_BUDGET * 1000:.0f} ms of epochs + pictures)",
+        timed(lambda i: pg._chunk(), n))
     pg.running = False
     from scratchnn.pad import _ipycanvas
     row("Playground2D", "click a point", timed(lambda i: _ipycanvas.send_event(
         pg.canvas, {"event": "mouse_down", "x": 20 + i % 50, "y": 30}), n))
     sizes = ["8, 8", "6", "4, 4"]
-    row("Playground2D", "hidden sizes (new net)", timed(lambda i: setattr(pg.controls["hidden"], "value", sizes[i % 3]), n))
+    row("Playground2D", "hidden sizes (new net)",
+        timed(lambda i: setattr(pg.controls["hidden"], "value", sizes[i % 3]), n))
 
     import scratchnn as snn
     from scratchnn.course.neuron import ActivationExplorer, NeuronExplorer

@@ -1,4 +1,5 @@
-"""Teach a model five flagged 1s with ``scratchnn.pad.finetune.FineTuner``: does it read fifty others, forget MNIST, and how long does it take?
+"""Teach a model five flagged 1s with ``scratchnn.pad.finetune.FineTuner``: does it read fifty others, forget MNIST,
+and how long does it take?
 
 Issue 11's targets, from the shipped ``drawing`` model: after 5 corrected flagged 1s, at least 90%
 of 50 *other* flagged 1s (other seeds, never used to fine-tune) read as 1; MNIST test accuracy falls
@@ -63,7 +64,8 @@ def main(argv=None):
     p.add_argument("--model", action="append", help="a shipped model's name or a saved .npz (default: drawing)")
     p.add_argument("--repeats", type=int, default=20, help="learn() calls timed")
     args = p.parse_args(argv)
-    print(f"{time.strftime('%Y-%m-%d %H:%M')}, numpy {np.__version__}; the machine may be shared: times are upper bounds")
+    print(f"{time.strftime('%Y-%m-%d %H:%M')}, numpy {np.__version__}; "
+          "the machine may be shared: times are upper bounds")
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print("| model | fine-tuned | flagged 1s read as 1 (50) | MNIST test | MNIST drop (points) | learn() median s "
           "| p95 s | CPU s (median) | runs |")
@@ -73,7 +75,8 @@ def main(argv=None):
         print(f"| {spec} | before | {before['flagged']:.0%} | {before['mnist']:.2%} | | | | | |")
         for name, r in rows.items():
             print(f"| {spec} | 5 flagged 1s, {name} | {r['flagged']:.0%} | {r['mnist']:.2%} | "
-                  f"{100 * (before['mnist'] - r['mnist']):.2f} | {r['median']:.2f} | {r['p95']:.2f} | {r['cpu']:.2f} | {r['runs']} |")
+                  f"{100 * (before['mnist'] - r['mnist']):.2f} | {r['median']:.2f} | {r['p95']:.2f} | "
+                  f"{r['cpu']:.2f} | {r['runs']} |")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from faults_and_load import cpu_hogs  # noqa: E402
+from faults_and_load import cpu_hogs
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ["tests/browser", "tests/test_app.py"]
@@ -28,8 +28,10 @@ def run(timeout):
     proc = subprocess.run([sys.executable, "-m", "pytest", *TESTS, "-q", "-p", "no:cacheprovider",
                            "--durations=3"], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     lines = proc.stdout.splitlines()
-    summary = next((line for line in reversed(lines) if " passed" in line or " failed" in line), f"exit {proc.returncode}")
-    slowest = [line.split()[0] + " " + line.split()[-1].split("::")[-1] for line in lines if line[:1].isdigit() and "s call" in line]
+    summary = next((line for line in reversed(lines) if " passed" in line or " failed" in line),
+                   f"exit {proc.returncode}")
+    slowest = [line.split()[0] + " " + line.split()[-1].split("::")[-1]
+               for line in lines if line[:1].isdigit() and "s call" in line]
     failures = [line for line in lines if line.startswith("FAILED")]
     return summary, time.perf_counter() - start, slowest, failures
 

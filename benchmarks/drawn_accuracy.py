@@ -72,15 +72,16 @@ def markdown(results):
         key = "heldout" if split == "held-out" else "test_set"
         if style not in first[key]["per_style"]:
             continue
-        rows.append(f"| {style} | {split} | " + " | ".join(f"{r[key]['per_style'][style]:.1%}" for r in results.values())
-                    + " |")
+        rows.append(f"| {style} | {split} | "
+                    + " | ".join(f"{r[key]['per_style'][style]:.1%}" for r in results.values()) + " |")
     return "\n".join(rows)
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", action="append",
-                   help="a shipped model's name or a path to a saved .npz (default: load_pretrained()); repeat to compare")
+                   help="a shipped model's name or a path to a saved .npz (default: load_pretrained()); "
+                        "repeat to compare")
     p.add_argument("--data", default=str(DATA))
     p.add_argument("--heldout", type=int, default=100, help="held-out digits per label (0: skip)")
     p.add_argument("--pen", default=None, help="'default' (the pad's pen) or a number; default: each digit's own")

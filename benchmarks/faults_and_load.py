@@ -79,7 +79,8 @@ def run_tests(timeout=1500):
     lines = proc.stdout.splitlines()
     totals = [line.strip("= ") for line in lines if " passed" in line or " failed" in line]
     failed = [line.split()[1].split("::")[-1] for line in lines if line.startswith("FAILED ")]
-    summary = (totals[-1] if totals else f"exit {proc.returncode}") + (f"; failed: {', '.join(failed)}" if failed else "")
+    summary = ((totals[-1] if totals else f"exit {proc.returncode}")
+               + (f"; failed: {', '.join(failed)}" if failed else ""))
     return f"{summary} (load average {os.getloadavg()[0]:.1f})", time.perf_counter() - start
 
 
@@ -200,8 +201,8 @@ def file_rows(work):
         rows.append((f"save onto a {'character device (mknod c 1 3)' if name == 'null' else name}", rc != 0 and kept,
                      f"{text}; {'left as it was' if kept else 'replaced by a regular file'}"))
     rc, text = said(NET + f"net.save({str(devices / 'ro.npz')!r})")
-    rows.append(("save onto a read-only (0444) model", rc != 0 and (devices / "ro.npz").read_bytes() == good.read_bytes(),
-                 text))
+    rows.append(("save onto a read-only (0444) model",
+                 rc != 0 and (devices / "ro.npz").read_bytes() == good.read_bytes(), text))
     cli = subprocess.run([sys.executable, "-m", "scratchnn", "train", "--epochs", "0", "--limit", "100", "--out",
                           str(devices / "null")], cwd=work, capture_output=True, text=True, timeout=300)
     kept = stat.S_ISCHR(os.lstat(devices / "null").st_mode)
@@ -271,7 +272,8 @@ import io, zipfile, numpy as np
 net.save({str(bomb)!r})
 header = io.BytesIO()
 np.lib.format.write_array_header_1_0(header, {{"descr": "|u1", "fortran_order": False, "shape": (60 << 24,)}})
-with zipfile.ZipFile({str(bomb)!r}, "a", zipfile.ZIP_DEFLATED, compresslevel=9) as z, z.open("X.npy", "w", force_zip64=True) as m:
+with zipfile.ZipFile({str(bomb)!r}, "a", zipfile.ZIP_DEFLATED, compresslevel=9) as z, \\
+        z.open("X.npy", "w", force_zip64=True) as m:
     m.write(header.getvalue())
     for _ in range(60):
         m.write(bytes(1 << 24))

@@ -91,7 +91,8 @@ def print_table(label, rows):
     print("| notebook | RSS MB | PSS MB | USS MB | run s |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for r in rows:
-        print(f"| {r['notebook']} | {r['rss'] / MB:.0f} | {r['pss'] / MB:.0f} | {r['uss'] / MB:.0f} | {r['seconds']:.0f} |")
+        print(f"| {r['notebook']} | {r['rss'] / MB:.0f} | {r['pss'] / MB:.0f} | {r['uss'] / MB:.0f} | "
+              f"{r['seconds']:.0f} |")
     print(f"| all {len(rows)} together | {sum(r['rss'] for r in rows) / MB:.0f} | "
           f"{sum(r['pss'] for r in rows) / MB:.0f} | {sum(r['uss'] for r in rows) / MB:.0f} | |")
 

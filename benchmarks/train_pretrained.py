@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 
 import scratchnn as snn
-from scratchnn.course import drawn
 from scratchnn.augment import Augment
+from scratchnn.course import drawn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from drawn_accuracy import heldout_set  # noqa: E402
+from drawn_accuracy import heldout_set
 
 PACKAGE_DIR = Path(snn.__file__).resolve().parent / "pretrained"
 

@@ -4,8 +4,8 @@ and vs the plain NumPy loop a learner writes.
 Each does the same work on the same data in the same process: shuffle, slice a batch, forward,
 softmax cross-entropy, backward, Adam step, and record the batch's loss and accuracy (as
 ``Net.fit`` does for its History). PyTorch runs both with its default thread count and with one
-thread (``Net.fit`` uses one BLAS thread); the ratio is taken against the faster of the two. Runs are interleaved and the median of each is
-compared, because the speed of a shared machine drifts. Prints the ratio torch / scratchnn.
+thread (``Net.fit`` uses one BLAS thread); the ratio is taken against the faster of the two. Runs are interleaved and
+the median of each is compared, because the speed of a shared machine drifts. Prints the ratio torch / scratchnn.
 
 ``--baseline-optim REV`` adds a fifth run, interleaved with the others: scratchnn with the
 optimizers of ``scratchnn/optim.py`` as it was at git revision REV (e.g. ``main``), to see whether a
@@ -163,7 +163,8 @@ def main():
     reference = [p.copy() for p in net.params()]
     default_threads = torch.get_num_threads()
     torch_threads = [1] if args.clock == "thread" else [default_threads, 1]
-    runs = {"scratchnn": [], "plain NumPy loop": [], **{f"pytorch ({n} thread{'s' * (n > 1)})": [] for n in torch_threads}}
+    runs = {"scratchnn": [], "plain NumPy loop": [],
+            **{f"pytorch ({n} thread{'s' * (n > 1)})": [] for n in torch_threads}}
     baseline = f"scratchnn, optim.py of {args.baseline_optim}"
     if args.baseline_optim:
         old_optim = optim_at(args.baseline_optim)

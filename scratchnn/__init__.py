@@ -29,18 +29,16 @@ anything a notebook shows or grades -> ``course/``; anything you draw on -> ``pa
 imports ``course`` or ``pad`` (only inside IPython does this file load ``course.checks``, for its
 one-line errors); they import the core by its public names.
 """
+from . import gradcheck, io, training
 from ._version import __version__  # noqa: F401
-
-from . import gradcheck, io, training  # noqa: E402
-from .activations import Identity, ReLU, Sigmoid, Softmax, Tanh  # noqa: E402
-from .callbacks import (Callback, CancelBatch, CancelEpoch, CancelFit, DivergenceStop, History,  # noqa: E402
-                        ProgressBar, StopTraining)
-from .datasets import load_mnist  # noqa: E402
-from .layers import BatchNorm, Dense, Dropout, InLayer  # noqa: E402
-from .losses import CrossEntropyLoss, MSELoss, SoftmaxCrossEntropy  # noqa: E402
-from .net import Net  # noqa: E402
-from .optim import SGD, Adam, Momentum  # noqa: E402
-from .pretrained import list_pretrained, load_pretrained  # noqa: E402
+from .activations import Identity, ReLU, Sigmoid, Softmax, Tanh
+from .callbacks import Callback, CancelBatch, CancelEpoch, CancelFit, DivergenceStop, History, ProgressBar, StopTraining
+from .datasets import load_mnist
+from .layers import BatchNorm, Dense, Dropout, InLayer
+from .losses import CrossEntropyLoss, MSELoss, SoftmaxCrossEntropy
+from .net import Net
+from .optim import SGD, Adam, Momentum
+from .pretrained import list_pretrained, load_pretrained
 
 # The seed project spelled the output activation in lower case.
 softmax, relu, sigmoid = Softmax, ReLU, Sigmoid
@@ -48,7 +46,8 @@ softmax, relu, sigmoid = Softmax, ReLU, Sigmoid
 __all__ = [
     "Net", "InLayer", "Dense", "BatchNorm", "Dropout", "ReLU", "Sigmoid", "Tanh", "Softmax", "Identity",
     "CrossEntropyLoss", "MSELoss", "SoftmaxCrossEntropy", "SGD", "Momentum", "Adam", "Callback", "History",
-    "ProgressBar", "DivergenceStop", "StopTraining", "CancelFit", "CancelEpoch", "CancelBatch", "LivePlot", "io", "training", "load_mnist", "load_pretrained", "list_pretrained", "gradcheck", "checks",
+    "ProgressBar", "DivergenceStop", "StopTraining", "CancelFit", "CancelEpoch", "CancelBatch", "LivePlot", "io",
+    "training", "load_mnist", "load_pretrained", "list_pretrained", "gradcheck", "checks",
 ]
 
 _LAZY = {"LivePlot": ("plotting", "LivePlot"), "plotting": ("plotting", None),
@@ -76,4 +75,4 @@ def _in_ipython():
 # In a notebook, errors in the learner's code show as one ❌ line from the start (course/checks.py
 # switches that on as it loads); a plain ``import scratchnn`` loads nothing of the course.
 if _in_ipython():
-    from .course import checks  # noqa: E402, F401
+    from .course import checks

@@ -143,10 +143,12 @@ def build_parser():
                        help="learning rate over the run: cosine decay to 0, or constant (default: cosine)")
     train.add_argument("--weight-decay", type=_number(minimum=0), default=None, metavar="WD",
                        help="shrinks the weights towards 0 each step (default: adam 0.05, as Net.fit, others 0)")
-    train.add_argument("--seed", type=_number(integer=True, minimum=0), default=0, help="fixes initial weights and batch order (default: 0)")
+    train.add_argument("--seed", type=_number(integer=True, minimum=0), default=0,
+                       help="fixes initial weights and batch order (default: 0)")
     train.add_argument("--limit", type=_number(integer=True), default=None, metavar="N",
                        help="train on the first N training images only, for quick runs")
-    train.add_argument("--out", type=Path, default=Path("model.npz"), metavar="PATH", help="where to save (default: model.npz)")
+    train.add_argument("--out", type=Path, default=Path("model.npz"), metavar="PATH",
+                       help="where to save (default: model.npz)")
 
     evaluate = commands.add_parser(
         "evaluate", prog="scratchnn evaluate", help=COMMAND_HELP["evaluate"],
@@ -170,7 +172,8 @@ def build_parser():
                     "127.0.0.1 and open it in your browser. Ctrl-C stops it.",
         epilog="examples:\n  python -m scratchnn draw\n  python -m scratchnn draw --port 8866 --no-browser",
         formatter_class=Formatter)
-    draw.add_argument("--port", type=_port, default=None, metavar="N", help="port to serve on, 1-65535 (default: a free one)")
+    draw.add_argument("--port", type=_port, default=None, metavar="N",
+                      help="port to serve on, 1-65535 (default: a free one)")
     draw.add_argument("--no-browser", action="store_true", help="print the address instead of opening a browser")
     draw.add_argument("--model", type=Path, default=None, metavar="PATH",
                       help="a model file for the pad to run (default: your my_handwriting.npz from notebook 13, "
@@ -271,7 +274,8 @@ def _load_model(spec):
         return Net.load(spec)  # a URL, a folder or a wrong file: one sentence saying so
     except FileNotFoundError:
         names = ", ".join(available()) or "none in this install"
-        raise FileNotFoundError(f"{spec}: no such file, and not the name of a shipped model (shipped: {names})") from None
+        raise FileNotFoundError(f"{spec}: no such file, and not the name of a shipped model "
+                                f"(shipped: {names})") from None
 
 
 def cmd_evaluate(args, argv):

@@ -306,7 +306,8 @@ def _layers_from_spec(layers, path="spec"):
         elif kind == "Dense" and i > 0:
             act = entry.get("activation")
             if not isinstance(act, str) or act not in ACTIVATIONS:
-                raise ValueError(f"{path}: layer {i} has unknown activation {act!r}, expected one of {sorted(ACTIVATIONS)}")
+                raise ValueError(f"{path}: layer {i} has unknown activation {act!r}, "
+                                 f"expected one of {sorted(ACTIVATIONS)}")
             out.append(Dense(units, get_activation(act)))
         else:
             raise ValueError(f"{path}: layer {i} has type {kind!r}; expected {'InLayer' if i == 0 else 'Dense'}")

@@ -254,7 +254,7 @@ class Net:
         return io.describe(self)
 
     def __repr__(self):
-        acts = ", ".join(type(getattr(l, "activation", l)).__name__ for l in self.dense)
+        acts = ", ".join(type(getattr(layer, "activation", layer)).__name__ for layer in self.dense)
         return f"<Net {'-'.join(map(str, self.architecture()))} ({acts}), {type(self.loss).__name__}>"
 
     def astype(self, dtype):

@@ -13,14 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from . import validation
 from .callbacks import CancelBatch, CancelEpoch, CancelFit, DivergenceStop, History, ProgressBar, call, check_callbacks
 from .optim import Adam, get_optimizer
-from . import validation
 from .validation import positive
 
 
 def default_optimizer():
-    """The default recipe of ``fit`` and ``scratchnn train``: Adam, lr 3e-3 with cosine decay to 0, weight decay 0.05."""
+    """The default recipe of ``fit`` and ``scratchnn train``: Adam, lr 3e-3 with cosine decay to 0,
+    weight decay 0.05."""
     return Adam(lr=3e-3, weight_decay=0.05, schedule="cosine")
 
 

@@ -45,7 +45,9 @@ def positive(value, name, integer=False, minimum=None, allow_inf=False, maximum=
 def number_rule(integer=False, minimum=None):
     """What ``positive`` asks for, in words: "a positive int", "a number >= 0", ..."""
     kind = "int" if integer else "number"
-    return f"a positive {kind}" if minimum is None else f"an {kind} >= {minimum}" if integer else f"a {kind} >= {minimum}"
+    if minimum is None:
+        return f"a positive {kind}"
+    return f"an {kind} >= {minimum}" if integer else f"a {kind} >= {minimum}"
 
 
 def resolve(value, base, registry, what, aliases=None, duck=()):

@@ -15,6 +15,6 @@ def notebook_namespace(stem, wanted):
     for cell in json.loads(path.read_text())["cells"]:
         source = "".join(cell["source"])
         if cell["cell_type"] == "code" and any(w in source for w in wanted):
-            lines = [l for l in source.splitlines() if not l.startswith("%")]
+            lines = [line for line in source.splitlines() if not line.startswith("%")]
             exec(compile("\n".join(lines), f"{path.name}", "exec"), namespace)
     return namespace

@@ -126,7 +126,8 @@ def test_run_adds_the_exercises_hint_for_an_error_it_recognises():
 
     with pytest.raises(CheckFailed) as failed:
         snn.checks.run(net_backward, 1.0, None, hints={"NoneType": "No mask on the output layer."})
-    assert "TypeError at `return dOut * None`" in str(failed.value) and str(failed.value).endswith("No mask on the output layer.")
+    assert "TypeError at `return dOut * None`" in str(failed.value)
+    assert str(failed.value).endswith("No mask on the output layer.")
 
 
 def test_check_adam_passes_the_librarys_adam_and_names_each_common_mistake(capsys):

@@ -151,7 +151,7 @@ def test_train_uses_every_option_and_saves_them(fast_mnist, tmp_path, monkeypatc
     assert seen["epochs"] == 2 and seen["batch_size"] == 64 and seen["seed"] == 3 and seen["verbose"]
     net = snn.Net.load(out)
     assert net.architecture() == [784, 8, 6, 10]
-    assert [l.activation.name for l in net.dense] == ["tanh", "tanh", "softmax"]
+    assert [layer.activation.name for layer in net.dense] == ["tanh", "tanh", "softmax"]
     (_, _), (X_test, y_test) = fast_mnist
     assert net.metadata["test_accuracy"] == net.evaluate(X_test, y_test)["accuracy"]
     assert net.metadata["train_examples"] == 500 and net.metadata["optimizer"] == "nesterov"
@@ -206,7 +206,8 @@ def test_evaluate_a_model_file(fast_mnist, model_file, capsys):
 def test_evaluate_a_shipped_model_by_name_and_a_subset(fast_mnist, shipped, capsys):
     assert main(["evaluate", "tiny", "--limit", "100"]) == 0
     expected = shipped.evaluate(fast_mnist[1][0][:100], fast_mnist[1][1][:100])
-    assert f"test accuracy: {expected['accuracy']:.2%} ({round(expected['accuracy'] * 100)}/100)" in capsys.readouterr().out
+    line = f"test accuracy: {expected['accuracy']:.2%} ({round(expected['accuracy'] * 100)}/100)"
+    assert line in capsys.readouterr().out
 
 
 def empty_file(path):

@@ -133,7 +133,7 @@ def test_gradients_are_the_layers_own_arrays_after_backward(rng):
     net.forward(rng.uniform(0, 1, (4, 784)).astype(np.float32))
     net.backward(np.array([1, 2, 3, 4]))
     assert all(g is getattr(layer, "d" + name) for g, (layer, name) in
-               zip(net.grads(), [(l, n) for l in net.dense for n in ("W", "b")]))
+               zip(net.grads(), [(dense, n) for dense in net.dense for n in ("W", "b")]))
 
 
 def test_a_learners_parts_save_and_load_as_a_library_net(tmp_path, data):

@@ -5,11 +5,10 @@ import base64
 
 import numpy as np
 import pytest
-
 from _notebook_code import notebook_namespace
+
 from scratchnn.course._parts import Paced, TeachingWidget
 from scratchnn.course.stepper import BackwardStepper
-
 
 # ---------------------------------------------------------------------------- shared parts
 
@@ -272,6 +271,7 @@ def test_the_controls_rebuild_the_net_or_tune_the_optimizer():
 
 def test_train_runs_in_chunks_on_the_event_loop_until_pause():
     import asyncio
+
     from scratchnn.course.playground import Playground2D
 
     pg = Playground2D(hidden=(4,))
@@ -370,7 +370,10 @@ def nudge02(nb02, grad=None):
 
 def test_a_small_nudge_changes_the_loss_by_what_the_learners_gradient_predicts(nb02):
     nz = nudge02(nb02)
-    loss = lambda w, b: nb02["loss_tanh"](1.5, w, b, 1.0)
+
+    def loss(w, b):
+        return nb02["loss_tanh"](1.5, w, b, 1.0)
+
     for param, h in [("w", 1e-3), ("b", -1e-3), ("w", 0.4)]:
         nz.controls["param"].value, nz.controls["h"].value = param, h
         p = np.array([0.5, -0.25]) + h * np.eye(2)[["w", "b"].index(param)]
@@ -412,7 +415,8 @@ def test_the_init_scale_explorer_takes_the_learners_layers(nb04_layers):
     from scratchnn.course.init_scale import InitScaleExplorer
 
     (X, y), _ = snn.load_mnist()
-    mine = InitScaleExplorer(X[:100], y[:100], dense=nb04_layers["MyDense"], activations={"my relu": nb04_layers["MyReLU"]})
+    mine = InitScaleExplorer(X[:100], y[:100], dense=nb04_layers["MyDense"],
+                             activations={"my relu": nb04_layers["MyReLU"]})
     library = InitScaleExplorer(X[:100], y[:100])
     assert type(mine.net().dense[0]) is nb04_layers["MyDense"]
     np.testing.assert_allclose(mine.stats, library.stats, rtol=1e-4)

@@ -37,7 +37,8 @@ def to_html(notebook):
 
 def pictures(page):
     return [base64.b64decode(b64) for b64 in
-            re.findall(r'<div class="scratchnn-static"><img alt="\w+" src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)]
+            re.findall(r'<div class="scratchnn-static"><img alt="\w+" '
+                       r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)]
 
 
 def test_each_widget_cell_saves_its_view_and_a_static_picture(executed):

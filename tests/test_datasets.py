@@ -178,7 +178,8 @@ def test_scratchnn_data_directory_is_used_and_may_hold_uncompressed_files(isolat
 
 
 def test_scratchnn_data_comes_before_the_repo_and_a_bad_checksum_names_the_file(monkeypatch, tmp_path):
-    (tmp_path / f"{LABELS}.gz").write_bytes(gzip.compress(corrupted(gzip.decompress((VENDORED / f"{LABELS}.gz").read_bytes()))))
+    labels = gzip.decompress((VENDORED / f"{LABELS}.gz").read_bytes())
+    (tmp_path / f"{LABELS}.gz").write_bytes(gzip.compress(corrupted(labels)))
     monkeypatch.setenv("SCRATCHNN_DATA", str(tmp_path))
     with pytest.raises(ValueError, match="SHA-256 mismatch") as info:
         datasets.find_file(LABELS, download=False)

@@ -1,4 +1,5 @@
-"""scratchnn.course.drawn: the drawn-digit generator, its styles, and the splits that keep training and testing apart."""
+"""scratchnn.course.drawn: the drawn-digit generator, its styles, and the splits that keep training and testing
+apart."""
 import numpy as np
 import pytest
 

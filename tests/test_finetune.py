@@ -179,7 +179,8 @@ def test_learning_trains_through_fit_on_the_mixed_batch_set(replay, monkeypatch)
 
     calls = []
     real_fit = scratchnn.pad.finetune.fit
-    monkeypatch.setattr(scratchnn.pad.finetune, "fit", lambda net, X, y, **kw: calls.append((X.shape, kw)) or real_fit(net, X, y, **kw))
+    monkeypatch.setattr(scratchnn.pad.finetune, "fit",
+                        lambda net, X, y, **kw: calls.append((X.shape, kw)) or real_fit(net, X, y, **kw))
     tuner = FineTuner(snn.load_pretrained("seed"), replay=replay[0], steps=7, own=4, replay_batch=12)
     tuner.add(np.zeros(784), 3)
     stats = tuner.learn()

@@ -52,7 +52,7 @@ def test_dense_backward_matches_numerical(act, rng):
     assert rel_error(db, numerical_gradient(lambda b: layer.forward(X), layer.b, dA)) < 1e-7
 
 
-@pytest.mark.parametrize("loss", LOSSES, ids=lambda l: l.__name__)
+@pytest.mark.parametrize("loss", LOSSES, ids=lambda cls: cls.__name__)
 def test_loss_backward_matches_numerical(loss, rng):
     A = rng.uniform(0.05, 0.95, (4, 3))
     Y = np.eye(3)[[0, 2, 1, 2]]

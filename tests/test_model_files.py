@@ -68,7 +68,7 @@ def test_round_trip_keeps_predictions_architecture_and_metadata(saved, rng):
     X = rng.normal(size=(20, 6)).astype(np.float32)
     assert np.array_equal(loaded.predict_proba(X), net.predict_proba(X))
     assert loaded.architecture() == [6, 5, 4, 3] and loaded.dtype == np.float32
-    assert [type(l.activation) for l in loaded.dense] == [snn.ReLU, snn.Tanh, snn.Softmax]
+    assert [type(layer.activation) for layer in loaded.dense] == [snn.ReLU, snn.Tanh, snn.Softmax]
     assert isinstance(loaded.loss, snn.CrossEntropyLoss)
     assert loaded.metadata == {"test_accuracy": 0.9625, "description": "unit test"}
     assert meta["scratchnn_version"] == snn.__version__ and meta["format"] == "scratchnn.Net/1"
@@ -214,7 +214,8 @@ HOSTILE = {
     "first layer not InLayer": (_layer(0, type="Dense"), "layer 0 has type 'Dense'; expected InLayer"),
     "units not an int": (_layer(1, units="5"), "layer 1 has units '5', expected a positive int"),
     "no layers": (_meta(layers=[]), "metadata has no layer list"),
-    "unknown loss": (_meta(loss="hinge"), r"unknown loss 'hinge', expected one of \['cross_entropy', 'mse', 'softmax_cross_entropy'\]"),
+    "unknown loss": (_meta(loss="hinge"),
+                     r"unknown loss 'hinge', expected one of \['cross_entropy', 'mse', 'softmax_cross_entropy'\]"),
     "loss not a string": (_meta(loss={"x": 1}), r"unknown loss \{'x': 1\}"),
     "unknown dtype": (_meta(dtype="int8"), "unknown dtype 'int8', expected float32 or float64"),
     "wrong format tag": (_meta(format="keras.Model/2"), "unknown format 'keras.Model/2', expected 'scratchnn.Net/1'"),
@@ -224,7 +225,8 @@ HOSTILE = {
     "bias as a row": (_array("b1", lambda a: a[None, :]), r"b1 has shape \(1, 5\), the architecture needs \(5,\)"),
     "int array": (_array("W1", lambda a: a.astype(np.int32)), "W1 must hold floats, got dtype int32"),
     "complex array": (_array("W3", lambda a: a.astype(np.complex64)), "W3 must hold floats, got dtype complex64"),
-    "NaN in weights": (_array("W1", lambda a: np.where(a > 0, np.nan, a)), "W1 must hold finite floats, got .* NaN/inf"),
+    "NaN in weights": (_array("W1", lambda a: np.where(a > 0, np.nan, a)),
+                       "W1 must hold finite floats, got .* NaN/inf"),
     "inf in biases": (_array("b3", lambda a: a + np.inf), "b3 must hold finite floats, got 3 NaN/inf"),
     "metadata missing": (_array("__metadata__", None), "missing the __metadata__ JSON string"),
     "metadata not a string": (_array("__metadata__", lambda a: np.zeros(3)), "missing the __metadata__ JSON string"),
@@ -412,7 +414,8 @@ def test_save_refuses_a_layer_a_file_cannot_describe(tmp_path):
 
 
 # ------------------------------------------- files that are not plain files (issue 20, class 1)
-LOAD_IN_A_CHILD = "import sys, scratchnn as snn\ntry:\n    snn.Net.load(sys.argv[1])\nexcept ValueError as e:\n    print(e)\n"
+LOAD_IN_A_CHILD = ("import sys, scratchnn as snn\ntry:\n    snn.Net.load(sys.argv[1])\n"
+                   "except ValueError as e:\n    print(e)\n")
 
 
 def special_files(folder):
@@ -566,7 +569,8 @@ def test_a_deflate_bomb_is_refused_before_it_is_inflated(saved, tmp_path):
 @pytest.mark.parametrize("change, match", [
     (lambda net: setattr(net, "metadata", {"notes": "x" * 1_100_000}), r"metadata is 1,100,\d+ characters, more than"),
     (lambda net: net.metadata.update(deep=json.loads("[" * 600 + "]" * 600)), "metadata is nested 60[0-9] levels deep"),
-    (lambda net: net.metadata.update({1: "one", "1": "also one"}), "metadata is not valid JSON: the key '1' appears twice"),
+    (lambda net: net.metadata.update({1: "one", "1": "also one"}),
+     "metadata is not valid JSON: the key '1' appears twice"),
     (lambda net: net.metadata.update(big=10 ** 5000), "metadata must be JSON values"),
 ], ids=["1.1 MB of notes", "nested 600 deep", "keys that collide as JSON", "a 5000-digit integer"])
 def test_save_refuses_metadata_load_would_refuse_and_keeps_the_good_file(saved, change, match):

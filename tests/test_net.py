@@ -1,6 +1,5 @@
 """Net: building, training, prediction, and the errors bad input gets."""
 import math
-
 import subprocess
 import sys
 
@@ -209,7 +208,8 @@ def test_divergence_stops_training_explains_and_restores_weights(mnist, optimize
     net = seed_net()
     net.fit(X[:1000], y[:1000], epochs=1, seed=0)
     good = [p.copy() for p in net.params()]
-    with pytest.warns(RuntimeWarning, match=r"loss (grew from [\d.]+ to \S+|became nan) at epoch 1, step \d+") as caught:
+    grew = r"loss (grew from [\d.]+ to \S+|became nan) at epoch 1, step \d+"
+    with pytest.warns(RuntimeWarning, match=grew) as caught:
         history = net.fit(X[:1000], y[:1000], epochs=3, optimizer=optimizer, seed=0)
     assert advice in history.stopped and "weights from the start of epoch 1 are restored" in history.stopped
     assert str(caught[0].message) == history.stopped and caught[0].filename == __file__

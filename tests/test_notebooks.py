@@ -27,7 +27,8 @@ def test_the_course_is_all_there_in_order():
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_code_cell_was_executed_once_in_order(nb):
     counts = [c["execution_count"] for c in cells(nb)]
-    assert None not in counts, f"{nb.name}: unexecuted code cells at positions {[i for i, c in enumerate(counts) if c is None]}"
+    unexecuted = [i for i, c in enumerate(counts) if c is None]
+    assert not unexecuted, f"{nb.name}: unexecuted code cells at positions {unexecuted}"
     assert counts == list(range(1, len(counts) + 1)), f"{nb.name}: execution counts {counts} are not 1..n"
 
 

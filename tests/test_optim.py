@@ -26,7 +26,8 @@ class TextbookAdam:
     """CS231n's ``adam`` (and notebook 06's), one array at a time, plus AdamW's decay and a schedule."""
 
     def __init__(self, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, schedule=lambda progress: 1.0):
-        self.lr, self.beta1, self.beta2, self.eps, self.wd, self.schedule = lr, beta1, beta2, eps, weight_decay, schedule
+        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
+        self.wd, self.schedule = weight_decay, schedule
         self.m = self.v = None
         self.t = 0
 

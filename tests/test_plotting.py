@@ -3,11 +3,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
-import scratchnn as snn  # noqa: E402
-from scratchnn import plotting  # noqa: E402
+import scratchnn as snn
+from scratchnn import plotting
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The shipped models: listed with their measured accuracy, and as good as the list says."""
 import os
 
-import numpy as np
 import pytest
 
 import scratchnn as snn

@@ -20,8 +20,8 @@ from PIL import Image
 import scratchnn as snn
 from scratchnn import draw
 from scratchnn.pad import _ipycanvas
-from scratchnn.pad.finetune import FineTuner
 from scratchnn.pad.bars import ProbabilityBars
+from scratchnn.pad.finetune import FineTuner
 from scratchnn.pad.pad import DrawingPad
 from scratchnn.pad.recognizer import DigitRecognizer
 

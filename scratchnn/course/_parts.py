@@ -25,8 +25,8 @@ import base64
 import io
 import time
 
-import numpy as np
 import ipywidgets as widgets
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image

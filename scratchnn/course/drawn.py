@@ -215,7 +215,8 @@ def four_open(u):
 
 def four_u(u):        # open top, the left stroke rounding into the bar: the 4 an MNIST net reads as 9
     x = u(0.48, 0.56)
-    return [bezier((0.04, 0.0), (0.0, 0.45), (0.08, 0.62), (0.72, 0.6)), line((x, 0.0 + u(-0.05, 0.05)), (x - 0.02, 1.0))]
+    return [bezier((0.04, 0.0), (0.0, 0.45), (0.08, 0.62), (0.72, 0.6)),
+            line((x, 0.0 + u(-0.05, 0.05)), (x - 0.02, 1.0))]
 
 
 def four_open_tall(u):  # open top, the left stroke upright and parallel to a tall stem, a short bar

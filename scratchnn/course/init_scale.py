@@ -14,8 +14,8 @@ and sigmoids saturate.
 """
 from __future__ import annotations
 
-import numpy as np
 import ipywidgets as widgets
+import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ..activations import ReLU, Sigmoid, Softmax, Tanh

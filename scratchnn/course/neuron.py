@@ -13,9 +13,8 @@ notebook 01 prints its shapes, and shows every layer's activations as bars; a sl
 """
 from __future__ import annotations
 
-
-import numpy as np
 import ipywidgets as widgets
+import numpy as np
 
 from ._parts import FigureImage, Paced, TeachingWidget, slider
 
@@ -41,7 +40,8 @@ class NeuronExplorer(TeachingWidget):
 
     def __init__(self, activation, w1=1.0, w2=-0.5, b=0.0, hide=()):
         if not callable(activation):
-            raise ValueError(f"activation must be a function of an array, like notebook 01's sigmoid, got {activation!r}")
+            raise ValueError(f"activation must be a function of an array, like notebook 01's sigmoid, "
+                             f"got {activation!r}")
         self.activation, self.w = activation, {"w1": float(w1), "w2": float(w2), "b": float(b)}
         ticks = np.linspace(-EXTENT, EXTENT, 80)
         self._x1, self._x2 = np.meshgrid(ticks, ticks[::-1])
@@ -62,7 +62,8 @@ class NeuronExplorer(TeachingWidget):
         for name, control in self.controls.items():
             control.observe(lambda change, name=name: self.set(**{name: change["new"]}), "value")
         self._show()
-        self._build([widgets.HBox([widgets.VBox(list(self.controls.values()) + [self.status]), self.picture.image])], hide)
+        controls = widgets.VBox(list(self.controls.values()) + [self.status])
+        self._build([widgets.HBox([controls, self.picture.image])], hide)
 
     def set(self, **weights):
         for name, value in weights.items():
@@ -130,13 +131,13 @@ class ActivationExplorer(TeachingWidget):
         ax.axis("off")
         self._inside_title = ax.set_title("", fontsize=8)
         self._bars, artists = [], [self._digit, self._title, self._inside, self._inside_title]
-        for l, (size, A) in enumerate(zip(sizes, sample[1:]), start=1):
-            ax = fig.add_subplot(grid[l + 1])
-            last = l == len(sizes)
+        for layer, (size, A) in enumerate(zip(sizes, sample[1:]), start=1):
+            ax = fig.add_subplot(grid[layer + 1])
+            last = layer == len(sizes)
             bars = ax.bar(np.arange(size), np.zeros(size), color="tab:green" if last else "tab:blue")
             top = 1.0 if last else float(np.percentile(A.max(axis=1), 95)) or 1.0
             ax.set(ylim=(0, top), xlim=(-0.7, size - 0.3))
-            ax.set_title("P (softmax)" if last else f"A{l} = relu(Z{l}), {size} units", fontsize=8)
+            ax.set_title("P (softmax)" if last else f"A{layer} = relu(Z{layer}), {size} units", fontsize=8)
             ax.tick_params(labelsize=6)
             if last:
                 ax.set_xticks(range(size))
@@ -156,9 +157,9 @@ class ActivationExplorer(TeachingWidget):
         """``[X, A1, ..., P]``: notebook 01's loop, ReLU after each layer but the last, softmax there."""
         out, A = [X], X.astype(np.float64)
         pairs = list(zip(self.params[0::2], self.params[1::2]))
-        for l, (W, b) in enumerate(pairs, start=1):
+        for layer, (W, b) in enumerate(pairs, start=1):
             Z = self.dense_forward(A, W, b)
-            A = self.relu(Z) if l < len(pairs) else self.softmax(Z)
+            A = self.relu(Z) if layer < len(pairs) else self.softmax(Z)
             out.append(np.asarray(A))
         return out
 

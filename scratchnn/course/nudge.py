@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import html
 
-import numpy as np
 import ipywidgets as widgets
+import numpy as np
 
 from ._parts import FigureImage, Paced, TeachingWidget, slider
 

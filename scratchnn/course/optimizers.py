@@ -22,8 +22,8 @@ import html
 import inspect
 from typing import Callable, NamedTuple
 
-import numpy as np
 import ipywidgets as widgets
+import numpy as np
 
 from ._parts import FigureImage, Paced, TeachingWidget, slider
 
@@ -97,7 +97,8 @@ class OptimizerPlayground(TeachingWidget):
     def __init__(self, optimizers, line_fit=None, start=None, line_fit_window=LINE_FIT_WINDOW, steps=100,
                  lr=None, hide=()):
         if not isinstance(optimizers, dict) or not optimizers or not all(callable(c) for c in optimizers.values()):
-            raise ValueError(f"optimizers must be a dict name -> optimizer class, e.g. {{'GD': MyGD}}, got {optimizers!r}")
+            raise ValueError(f"optimizers must be a dict name -> optimizer class, e.g. {{'GD': MyGD}}, "
+                             f"got {optimizers!r}")
         self.optimizers, self.steps = dict(optimizers), int(steps)
         self.landscapes = {}
         if line_fit is not None:
@@ -108,7 +109,8 @@ class OptimizerPlayground(TeachingWidget):
         self.landscapes.update(LANDSCAPES)
         lr = dict(lr or {})
         self.lr = {name: float(lr.get(name, 0.1 if "adam" in name.lower() else 0.01)) for name in self.optimizers}
-        self.landscape, self.beta, self.beta1, self.beta2, self.step = next(iter(self.landscapes)), 0.9, 0.9, 0.999, steps
+        self.landscape, self.step = next(iter(self.landscapes)), steps
+        self.beta, self.beta1, self.beta2 = 0.9, 0.9, 0.999
         self._make_picture()
         self._redraw = Paced(self._show)
         self.controls = {"landscape": widgets.Dropdown(options=list(self.landscapes), value=self.landscape,

@@ -29,8 +29,8 @@ import inspect
 import io
 import time
 
-import numpy as np
 import ipywidgets as widgets
+import numpy as np
 from matplotlib import colormaps
 from PIL import Image, ImageDraw
 
@@ -133,8 +133,8 @@ class Playground2D(TeachingWidget):
         self._make_controls()
         self.reset()
         self._build([widgets.HBox([self.controls[k] for k in ("train", "pause", "step", "reset")] + [self.status]),
-                     widgets.HBox([widgets.VBox([self.controls[k] for k in
-                                                 ("dataset", "class", "hidden", "activation", "lr", "batch size", "weight decay")]),
+                     widgets.HBox([widgets.VBox([self.controls[k] for k in ("dataset", "class", "hidden", "activation",
+                                                                             "lr", "batch size", "weight decay")]),
                                    self.canvas, self.picture.image]),
                      self.units],
                     list(hide) + ([] if self.takes_weight_decay or "weight decay" in hide else ["weight decay"]))
@@ -165,8 +165,10 @@ class Playground2D(TeachingWidget):
             "dataset": widgets.Dropdown(options=list(DATASETS), value=self.dataset, description="data"),
             "class": widgets.ToggleButtons(options=[("orange", 0), ("blue", 1)], value=1, description="click adds",
                                            style={"button_width": "60px"}),
-            "hidden": widgets.Text(value=", ".join(map(str, self.hidden)), description="hidden", continuous_update=False),
-            "activation": widgets.Dropdown(options=list(self.activations), value=self.activation, description="activation"),
+            "hidden": widgets.Text(value=", ".join(map(str, self.hidden)), description="hidden",
+                                   continuous_update=False),
+            "activation": widgets.Dropdown(options=list(self.activations), value=self.activation,
+                                           description="activation"),
             "lr": slider("lr", self.lr, -4, 0, 0.05, log=True),
             "batch size": widgets.IntSlider(value=self.batch_size, min=1, max=128, description="batch size",
                                             style={"description_width": "70px"}, layout=widgets.Layout(width="260px")),
@@ -233,7 +235,8 @@ class Playground2D(TeachingWidget):
         self._redraw()
 
     def _click(self, px, py):
-        self.add_point(px / CANVAS * 2 * EXTENT - EXTENT, EXTENT - py / CANVAS * 2 * EXTENT, self.controls["class"].value)
+        x, y = px / CANVAS * 2 * EXTENT - EXTENT, EXTENT - py / CANVAS * 2 * EXTENT
+        self.add_point(x, y, self.controls["class"].value)
 
     def step(self, epochs=1):
         """Train ``epochs`` epochs now (Step's button: one), then redraw."""
@@ -330,7 +333,8 @@ class Playground2D(TeachingWidget):
         loss = f"{self.losses[-1]:.4f}" if self.losses else "-"
         accuracy = f"{np.mean(self.net.predict(self.X) == self.y):.0%}" if len(self.X) else "-"
         hint = "" if len(self.X) else " (click the picture to add points)"
-        self.status.value = (f"<span data-epoch='{epochs}' data-points='{len(self.X)}' data-running='{int(self.running)}'>"
+        self.status.value = (f"<span data-epoch='{epochs}' data-points='{len(self.X)}' "
+                             f"data-running='{int(self.running)}'>"
                              f"epoch {epochs}, loss {loss}, accuracy {accuracy}{hint}</span>")
 
     def static_png(self):

@@ -39,7 +39,8 @@ def _layout(order):
 
 
 def _name(node):
-    return " ".join(s for s in (getattr(node, "label", ""), f"[{node._op}]" if getattr(node, "_op", "") else "") if s) or "·"
+    op = f"[{node._op}]" if getattr(node, "_op", "") else ""
+    return " ".join(s for s in (getattr(node, "label", ""), op) if s) or "·"
 
 
 class BackwardStepper(TeachingWidget):
@@ -56,7 +57,8 @@ class BackwardStepper(TeachingWidget):
     def __init__(self, root, topological_order, hide=()):
         order = topological_order(root)
         if not isinstance(order, list) or not order or order[-1] is not root:
-            got = type(order).__name__ if not isinstance(order, list) else f"a list of {len(order)} ending with {order[-1]!r}" if order else "an empty list"
+            got = (type(order).__name__ if not isinstance(order, list)
+                   else f"a list of {len(order)} ending with {order[-1]!r}" if order else "an empty list")
             raise ValueError(f"topological_order(root) must return a list ending with root, got {got}")
         self.root, self.order = root, order
         self.backward_order = list(reversed(order))
@@ -129,7 +131,8 @@ class BackwardStepper(TeachingWidget):
         ax.axis("off")
         # The node that just ran: a gold frame drawn over its box; the edges it pushed into, red.
         self._pushed = ax.plot([], [], color=PUSHED, lw=2.5)[0]
-        self._highlight = ax.add_patch(Rectangle((0, 0), 0.86, 0.66, fill=False, edgecolor=CURRENT, lw=4, visible=False))
+        self._highlight = ax.add_patch(Rectangle((0, 0), 0.86, 0.66, fill=False, edgecolor=CURRENT, lw=4,
+                                                 visible=False))
         self.picture.animate([self._pushed, *self._grads.values(), self._highlight])
 
     def _show(self):
@@ -137,7 +140,8 @@ class BackwardStepper(TeachingWidget):
         if current is None:
             text = f"step 0 of {total}: the output's gradient is 1, every other 0"
         elif current._prev:
-            text = f"step {self.position} of {total}: {_name(current)} pushed its gradient into its {len(set(current._prev))} input(s)"
+            text = (f"step {self.position} of {total}: {_name(current)} pushed its gradient into its "
+                    f"{len(set(current._prev))} input(s)")
         else:
             text = f"step {self.position} of {total}: {_name(current)} is a leaf, its _backward has nothing to do"
         if self.position == total:

@@ -10,6 +10,7 @@ import html
 import ipywidgets as widgets
 import numpy as np
 
+
 class ProbabilityBars(widgets.HTML):
     """Ten labelled bars, one per digit, in a single HTML widget: one message per update.
 

@@ -79,7 +79,8 @@ class FineTuner:
         self._next = 0
         self._changes = 0              # how many adds/removes so far
         self._learned = None           # the value of _changes when the net last learned them all
-        self._check = self._pool = self._start_accuracy = None  # replay set aside to check, the rest, the start's accuracy
+        # the replay set aside to check, the rest of it, and the start's accuracy
+        self._check = self._pool = self._start_accuracy = None
         self.last = None               # the stats of the last learn()
 
     @property
@@ -95,7 +96,8 @@ class FineTuner:
             raise ValueError(f"replay X values must be in [0, 1] (pixels / 255), got {X.min():.3g}..{X.max():.3g}")
         y, k = np.asarray(replay[1]), self.net.n_outputs
         if y.shape != (len(X),) or not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= k:
-            got = f"{y.dtype} {y.min()}..{y.max()}" if y.size and np.issubdtype(y.dtype, np.number) else f"dtype {y.dtype}"
+            numeric = y.size and np.issubdtype(y.dtype, np.number)
+            got = f"{y.dtype} {y.min()}..{y.max()}" if numeric else f"dtype {y.dtype}"
             raise ValueError(f"replay labels must be {len(X)} ints in 0..{k - 1}, got shape {y.shape}, {got}")
         return X, y
 
@@ -109,7 +111,8 @@ class FineTuner:
         if not np.isfinite(x).all():
             raise ValueError("image values must be in [0, 1] (the pad's 28x28 input), got NaN or inf")
         if x.min() < 0 or x.max() > 1:
-            raise ValueError(f"image values must be in [0, 1] (the pad's 28x28 input), got {x.min():.3g}..{x.max():.3g}")
+            raise ValueError(f"image values must be in [0, 1] (the pad's 28x28 input), "
+                             f"got {x.min():.3g}..{x.max():.3g}")
         if isinstance(label, (bool, np.bool_)) or not isinstance(label, (int, np.integer)) \
                 or not 0 <= label < self.net.n_outputs:
             raise ValueError(f"label must be an int in 0..{self.net.n_outputs - 1}, got {label!r}")
@@ -258,7 +261,8 @@ class FineTuner:
         pool = len(self._replay[0]) if isinstance(self._replay, tuple) else 60000 if self._replay is None else 0
         return {"counts": {str(k): n for k, n in self.counts().items()}, "examples": len(self._examples),
                 "base_model": dict(self._base),
-                "replay": {"data": self._replay_source, "pool": pool, "per_step": self.replay_batch if self._replay is not False else 0},
+                "replay": {"data": self._replay_source, "pool": pool,
+                           "per_step": self.replay_batch if self._replay is not False else 0},
                 "steps": self.steps, "own_per_step": self.own, "lr": self.lr, "seed": self.seed,
                 "learned": self._learned == self._changes}
 

@@ -28,9 +28,9 @@ DOM hooks (stable, for browser tests and styling)
   0..9; ``<button>`` elements: mouse, touch, and keyboard with Tab then Enter or Space);
   ``.scratchnn-undo`` and ``.scratchnn-reset`` are Undo and Reset. ``.scratchnn-examples`` holds one
   ``.scratchnn-teach-state`` element with ``data-state`` (``idle``, ``learning``, ``learned``,
-  ``kept``: the last run's update was not kept, ``error``: it failed), ``data-learned`` (fine-tuning runs finished: wait for it to change after a
-  correction), ``data-total`` (examples kept), ten ``.scratchnn-count`` cells with ``data-digit``
-  and ``data-n`` (examples of that digit) and a ``.scratchnn-teach-status`` sentence.
+  ``kept``: the last run's update was not kept, ``error``: it failed), ``data-learned`` (fine-tuning runs finished:
+  wait for it to change after a correction), ``data-total`` (examples kept), ten ``.scratchnn-count`` cells with
+  ``data-digit`` and ``data-n`` (examples of that digit) and a ``.scratchnn-teach-status`` sentence.
 - ``.scratchnn-hidden``: the optional hidden-layer view (``show_hidden=True``), one
   ``.scratchnn-layer`` row per hidden layer with one ``span`` per unit.
 """
@@ -39,8 +39,8 @@ from __future__ import annotations
 import html
 import io
 
-import numpy as np
 import ipywidgets as widgets
+import numpy as np
 
 from ..draw import CANVAS_SIZE, PEN_WIDTH
 from .bars import ProbabilityBars
@@ -218,7 +218,7 @@ class DigitRecognizer(widgets.HBox):
             if not self.tuner.examples:
                 self.tuner.reset()               # no examples left: the net it started from
             self._show_tuned()
-        except Exception as e:  # noqa: BLE001 (shown on the pad, not lost in a log)
+        except Exception as e:  # shown on the pad, not lost in a log
             self._failed(e)
             return
         self._show_examples()
@@ -268,7 +268,7 @@ class DigitRecognizer(widgets.HBox):
             # 2-core machine), and the kernel's own thread needs a core for the pad meanwhile.
             with threadpool_limits(1, user_api="blas"):
                 return self.tuner.learn()
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             return e
 
     def _learned(self, result):
@@ -277,7 +277,7 @@ class DigitRecognizer(widgets.HBox):
         if not isinstance(result, BaseException):
             try:
                 self._show_tuned()
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 result = e
         if isinstance(result, BaseException):
             self._put_back()
@@ -307,7 +307,7 @@ class DigitRecognizer(widgets.HBox):
         try:
             for p, q in zip(self.tuner.net.params(), self.net.params()):
                 p[...] = q
-        except Exception:  # noqa: BLE001, S110 (no tuner yet, or one without a Net: nothing to put back)
+        except Exception:  # no tuner yet, or one without a Net: nothing to put back
             pass
 
     # ------------------------------------------------------- teaching UI
@@ -365,7 +365,8 @@ class DigitRecognizer(widgets.HBox):
             state = "kept"
             text = f"Kept the net as it was: {html.escape(_one_line(kept))}"
         elif total and isinstance(self.last_learn, dict):
-            text = f"Learned from your {total} example{'s' * (total != 1)} in {self.last_learn.get('seconds', 0):.1f} s."
+            text = (f"Learned from your {total} example{'s' * (total != 1)} "
+                    f"in {self.last_learn.get('seconds', 0):.1f} s.")
         else:
             text = self._note or "Your examples teach the net your handwriting."
         self._note = ""

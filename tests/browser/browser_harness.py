@@ -379,7 +379,8 @@ class PadDriver:
         self.root.locator(f".scratchnn-correct-{digit}").first.click()
         try:
             self.page.wait_for_function(
-                """([i, n]) => { const s = document.querySelector('[data-scratchnn-driver="' + i + '"] .scratchnn-teach-state');
+                """([i, n]) => {
+                    const s = document.querySelector('[data-scratchnn-driver="' + i + '"] .scratchnn-teach-state');
                     return s && +s.dataset.learned > n && s.dataset.state !== 'learning'; }""",
                 arg=[self.index, before], timeout=timeout_ms, polling=100)
         except Exception as e:  # playwright TimeoutError; re-raise with the evidence
@@ -401,7 +402,8 @@ class PadDriver:
         """Click Reset and wait until no example is kept."""
         self.root.locator(".scratchnn-reset").first.click()
         self.page.wait_for_function(
-            """([i]) => { const s = document.querySelector('[data-scratchnn-driver="' + i + '"] .scratchnn-teach-state');
+            """([i]) => {
+                const s = document.querySelector('[data-scratchnn-driver="' + i + '"] .scratchnn-teach-state');
                 return s && s.dataset.total === '0'; }""", arg=[self.index], timeout=timeout_ms, polling=100)
 
     def preview(self) -> str:

@@ -10,9 +10,8 @@ import importlib.util
 import os
 import shutil
 
-import pytest
-
 import browser_harness as H
+import pytest
 
 
 def _missing_pieces():

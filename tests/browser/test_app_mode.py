@@ -14,9 +14,8 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 import browser_harness as H
+import pytest
 
 pytestmark = pytest.mark.browser
 

@@ -12,9 +12,8 @@ import io
 import re
 import shutil
 
-import pytest
-
 import browser_harness as H
+import pytest
 
 pytestmark = pytest.mark.browser
 
@@ -71,7 +70,8 @@ def demo_page(chromium, demo_server):
     p.goto(f"{demo_server.url}{demo_server.notebook_path}tests/data/{DEMO.name}?token={demo_server.token}&reset")
     H.wait_lab_notebook_ready(p)
     H.lab_execute(p, "notebook:run-all-cells")
-    p.wait_for_function(f"() => ({H.LAB_CELL_ERROR_JS})() || document.querySelectorAll('.scratchnn-live').length >= {WIDGETS}",
+    p.wait_for_function(f"() => ({H.LAB_CELL_ERROR_JS})() "
+                        f"|| document.querySelectorAll('.scratchnn-live').length >= {WIDGETS}",
                         timeout=180_000, polling=200)
     H.wait_lab_kernel_idle(p, 180_000)
     error = p.evaluate(H.LAB_CELL_ERROR_JS)
@@ -177,11 +177,13 @@ def test_optimizer_playground_lr_drag_shows_divergence(demo_page):
     assert status.get_attribute("data-diverged") == ""
     latencies = drag_latencies(p, root, ".scratchnn-lrgd", [3] * 8)   # ~0.05 decades a pixel: 0.01 to ~0.25
     settle(p)
-    assert status.get_attribute("data-diverged") != "", f"GD's lr dragged far right but no divergence: {status.inner_text()}"
+    assert status.get_attribute("data-diverged") != "", \
+        f"GD's lr dragged far right but no divergence: {status.inner_text()}"
     assert changed_pixels(before, picture(p, root)) > 0.001
     scrub = drag_latencies(p, root, ".scratchnn-step-slider", [-20] * 5)
     assert not our_errors(demo_page), our_errors(demo_page)
-    H.SUMMARY.append("optimizer playground slider move -> new picture (ms): " + " ".join(f"{t:.0f}" for t in latencies + scrub))
+    H.SUMMARY.append("optimizer playground slider move -> new picture (ms): "
+                     + " ".join(f"{t:.0f}" for t in latencies + scrub))
 
 
 def canvas_shot(p, root):
@@ -200,10 +202,12 @@ def test_playground_trains_steps_and_takes_clicked_points(demo_page):
     p.evaluate(PROBE_JS, [root])
     before = canvas_shot(p, root)
     p.locator(f"{root} .scratchnn-train").first.click()
-    p.wait_for_function(f"() => +document.querySelector('{root} .scratchnn-playground-status span').dataset.epoch >= 20",
+    p.wait_for_function(f"() => +document.querySelector('{root} .scratchnn-playground-status span')"
+                        ".dataset.epoch >= 20",
                         timeout=60_000, polling=100)
     p.locator(f"{root} .scratchnn-pause").first.click()
-    p.wait_for_function(f"() => document.querySelector('{root} .scratchnn-playground-status span').dataset.running === '0'",
+    p.wait_for_function(f"() => document.querySelector('{root} .scratchnn-playground-status span')"
+                        ".dataset.running === '0'",
                         timeout=15_000, polling=50)
     settle(p)
     trained = canvas_shot(p, root)
@@ -215,7 +219,8 @@ def test_playground_trains_steps_and_takes_clicked_points(demo_page):
     canvas = p.locator(f"{root} canvas").first
     box = canvas.bounding_box()
     p.mouse.click(box["x"] + 20, box["y"] + 20)                    # a point in the empty top-left corner
-    p.wait_for_function(f"([n]) => +document.querySelector('{root} .scratchnn-playground-status span').dataset.points === n + 1",
+    p.wait_for_function(f"([n]) => +document.querySelector('{root} .scratchnn-playground-status span')"
+                        ".dataset.points === n + 1",
                         arg=[points], timeout=15_000, polling=50)
     assert not our_errors(demo_page), our_errors(demo_page)
     H.SUMMARY.append("2-D playground Step click -> new picture (ms): " + " ".join(f"{t:.0f}" for t in steps))
@@ -228,9 +233,11 @@ def test_voila_shows_the_widgets_live_and_hides_their_static_pictures(chromium, 
     try:
         p = page.page
         p.goto(f"{demo_server.url}/voila/render/tests/data/{DEMO.name}?token={demo_server.token}")
-        p.wait_for_function(f"() => document.querySelectorAll('.scratchnn-live img.scratchnn-picture').length >= {WIDGETS}",
+        p.wait_for_function(f"() => document.querySelectorAll('.scratchnn-live img.scratchnn-picture')"
+                            f".length >= {WIDGETS}",
                             timeout=180_000, polling=200)
-        shown = p.evaluate("() => [...document.querySelectorAll('.scratchnn-static')].map(e => getComputedStyle(e).display)")
+        shown = p.evaluate("() => [...document.querySelectorAll('.scratchnn-static')]"
+                           ".map(e => getComputedStyle(e).display)")
         assert shown and set(shown) == {"none"}, f"static pictures beside live widgets in Voila: {shown}"
         latencies, before, after = click_latencies(p, ".scratchnn-backwardstepper", ".scratchnn-step", 3)
         assert changed_pixels(before, after) > 0.001

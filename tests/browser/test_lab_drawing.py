@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 import browser_harness as H
+import pytest
 
 pytestmark = pytest.mark.browser
 

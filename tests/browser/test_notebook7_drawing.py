@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 import shutil
 
-import pytest
-
 import browser_harness as H
+import pytest
 
 pytestmark = pytest.mark.browser
 

@@ -9,9 +9,8 @@ import secrets
 import shutil
 import sys
 
-import pytest
-
 import browser_harness as H
+import pytest
 
 pytestmark = pytest.mark.browser
 
