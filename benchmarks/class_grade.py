@@ -52,7 +52,8 @@ def main(argv=None):
         config = root / "shared" / "jupyter"
         for i, name in enumerate(learners):
             home = Path(pwd.getpwnam(name).pw_dir)
-            learner_env = ["env", f"HOME={home}", f"JUPYTER_CONFIG_PATH={config}", f"PATH={args.venv}/bin:/usr/bin:/bin"]
+            learner_env = ["env", f"HOME={home}", f"JUPYTER_CONFIG_PATH={config}",
+                           f"PATH={args.venv}/bin:/usr/bin:/bin"]
             accounts.run(name, [*learner_env, nbgrader, "fetch_assignment", "scratchnn-course"]).check_returncode()
             if i % 2 == 0:   # the teacher's answers (read by root: learners cannot read the repository): full marks
                 for path in (home / "scratchnn-course").glob("*.ipynb"):

@@ -211,7 +211,8 @@ def main(argv=None):
         rows.append((f"training notebook alone ({learners[0]})", f"{alone['seconds']:.0f} s"))
         rows.append((f"training notebook, {len(learners)} at once with {len(learners)} drawing notebooks",
                      f"median {statistics.median(train_times):.0f} s, max {max(train_times):.0f} s "
-                     f"({statistics.median(train_times) / alone['seconds']:.1f}x alone); all {len(jobs)} runs in {loaded_s:.0f} s"))
+                     f"({statistics.median(train_times) / alone['seconds']:.1f}x alone); "
+                     f"all {len(jobs)} runs in {loaded_s:.0f} s"))
         rows.append(("drawing notebook under load", f"median {statistics.median(draw_times):.0f} s"))
         for is_niced, ms in sorted(latencies.items()):
             where = (f"browser reniced to {args.browser_nice} (as on the learner's own machine)" if is_niced

@@ -37,7 +37,8 @@ def free_port() -> int:
 
 
 def request(url, method="GET", body=None, token=None, timeout=30.0, form=None):
-    """``(status, parsed JSON or None)`` of one HTTP request to the hub (127.0.0.1 only); ``form``: a form-encoded body."""
+    """``(status, parsed JSON or None)`` of one HTTP request to the hub (127.0.0.1 only); ``form``: a
+    form-encoded body."""
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError(f"only 127.0.0.1 is contacted, not {url}")
     if form is not None:

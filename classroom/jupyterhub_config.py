@@ -140,7 +140,8 @@ c.JupyterHub.services = [{
     "name": "idle-culler",
     "command": [str(VENV_BIN / "python"), "-c",
                 "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
-                "sys.argv[0] = 'jupyterhub-idle-culler'; runpy.run_module('jupyterhub_idle_culler', run_name='__main__')",
+                "sys.argv[0] = 'jupyterhub-idle-culler'; "
+                "runpy.run_module('jupyterhub_idle_culler', run_name='__main__')",
                 f"--timeout={S.idle_timeout}", "--cull-every=300"],
 }]
 c.JupyterHub.load_roles = [{

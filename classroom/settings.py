@@ -158,7 +158,8 @@ def load(env=None) -> Settings:
         grade_timeout=whole_seconds(env, "SCRATCHNN_GRADE_TIMEOUT", "600"),
         notebooks=notebooks)
     if settings.teacher == settings.grader:
-        raise SettingError(f"SCRATCHNN_TEACHER and SCRATCHNN_GRADER must be two accounts, both are {settings.teacher!r}")
+        raise SettingError("SCRATCHNN_TEACHER and SCRATCHNN_GRADER must be two accounts, "
+                          f"both are {settings.teacher!r}")
     settings.learners()  # a wrong line in learners.txt is found now, not at a learner's login
     return settings
 

@@ -85,7 +85,8 @@ while True:      # swap the course folder for a symlink to root's file, and its 
 def klass():
     assert not MISSING, f"CI must provide {', '.join(MISSING)} (.ci/run)"
     begun = time.monotonic()
-    install = subprocess.run(["bash", str(REPO / "classroom" / "install")], env={**os.environ, "SCRATCHNN_VENV": str(VENV)},
+    install = subprocess.run(["bash", str(REPO / "classroom" / "install")],
+                             env={**os.environ, "SCRATCHNN_VENV": str(VENV)},
                              capture_output=True, text=True, timeout=1200)
     assert install.returncode == 0, install.stdout[-2000:] + install.stderr[-3000:]
     print(f"\nclassroom/install: {time.monotonic() - begun:.0f} s")
@@ -307,6 +308,7 @@ def test_stopping_the_hub_leaves_no_learner_process_and_root_files_untouched(kla
     print(f"\nhub stop: {took:.1f} s")
     assert klass.hub.process.poll() is not None
     uids = {pwd.getpwnam(n).pw_uid for n in [*klass.names.learners, klass.names.added]}
-    left = [p.info for p in psutil.process_iter(["pid", "uids", "cmdline"]) if p.info["uids"] and p.info["uids"].real in uids]
+    left = [p.info for p in psutil.process_iter(["pid", "uids", "cmdline"])
+            if p.info["uids"] and p.info["uids"].real in uids]
     assert not left, left
     assert untouched(klass.secret)

@@ -14,7 +14,8 @@ import settings  # noqa: E402
 @pytest.mark.parametrize("name, value, says", [
     ("SCRATCHNN_CPU_LIMIT", "abc", "SCRATCHNN_CPU_LIMIT must be a number of cores above 0 like 1 or 0.5, got 'abc'"),
     ("SCRATCHNN_CPU_LIMIT", "-1", "got '-1'"),
-    ("SCRATCHNN_IDLE_TIMEOUT", "1.5", "SCRATCHNN_IDLE_TIMEOUT must be a whole number of seconds above 0 like 3600, got '1.5'"),
+    ("SCRATCHNN_IDLE_TIMEOUT", "1.5",
+     "SCRATCHNN_IDLE_TIMEOUT must be a whole number of seconds above 0 like 3600, got '1.5'"),
     ("SCRATCHNN_GRADE_TIMEOUT", "10m", "got '10m'"),
     ("SCRATCHNN_CLASSROOM", "class", "SCRATCHNN_CLASSROOM must be an absolute path like /srv/scratchnn, got 'class'"),
     ("SCRATCHNN_VENV", "venv", "SCRATCHNN_VENV must be an absolute path"),

@@ -236,8 +236,8 @@ def test_the_playground_trains_the_learners_own_layers(nb04_layers):
 
 
 def test_clicked_points_are_data_of_the_chosen_class():
-    from scratchnn.pad import _ipycanvas
     from scratchnn.course.playground import Playground2D
+    from scratchnn.pad import _ipycanvas
 
     pg = Playground2D(dataset="your own")
     assert len(pg.X) == 0 and "click the picture" in pg.status.value

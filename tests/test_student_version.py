@@ -53,7 +53,8 @@ def test_the_course_command_keeps_the_learners_work(copy):
 def test_the_student_copy_has_stubs_no_outputs_and_never_mentions_a_teachers_version(copy):
     for path in sorted(copy.glob("*.ipynb")):
         text = "\n".join(source(c) for c in cells(path))
-        assert path.name.startswith(PENDING) or "teacher" not in text.lower(), f"{path.name} mentions a teacher's version"
+        assert path.name.startswith(PENDING) or "teacher" not in text.lower(), \
+            f"{path.name} mentions a teacher's version"
         assert "BEGIN SOLUTION" not in text
         assert not any(c.get("outputs") for c in cells(path) if c["cell_type"] == "code"), path.name
         if any(c["metadata"].get("nbgrader", {}).get("solution") for c in cells(path)):

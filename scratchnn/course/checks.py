@@ -288,7 +288,8 @@ def check_close(label, mine, expected, rtol=1e-5, atol=1e-8, hint="", batch=None
     if ok or mine.dtype.kind not in "fiub" or expected.dtype.kind not in "fiub":
         return check(label, ok, hint)
     if mine.size == 1:
-        detail = f"got {mine.item():.6g}, expected {expected.item():.6g} (tolerance {atol + rtol * abs(expected.item()):.1g})."
+        tolerance = atol + rtol * abs(expected.item())
+        detail = f"got {mine.item():.6g}, expected {expected.item():.6g} (tolerance {tolerance:.1g})."
     else:
         diff = np.abs(mine.astype(np.float64) - expected)
         worst = np.unravel_index(np.argmax(diff - rtol * np.abs(expected)), diff.shape)

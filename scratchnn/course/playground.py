@@ -34,14 +34,14 @@ import numpy as np
 from matplotlib import colormaps
 from PIL import Image, ImageDraw
 
-from ..pad import _ipycanvas
-from ..pad._ipycanvas import FilteredCanvas, hold_canvas
 from ..activations import ReLU, Sigmoid, Softmax, Tanh
 from ..layers import Dense, InLayer
 from ..losses import CrossEntropyLoss
 from ..net import Net
 from ..optim import Adam
 from ..pacing import Wakeup
+from ..pad import _ipycanvas
+from ..pad._ipycanvas import FilteredCanvas, hold_canvas
 from ._parts import FigureImage, Paced, TeachingWidget, button, png_bytes, slider
 
 #: Seconds of training per chunk while Train runs (the kernel answers clicks between chunks).

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import shutil
 
-import pytest
-
 import browser_harness as H
+import pytest
 
 pytestmark = pytest.mark.browser
 
@@ -80,7 +79,8 @@ def test_collect_three_mouse_drawn_digits_fine_tune_and_load_the_result_in_12(la
     canvas = pad if pad.evaluate("e => e.tagName") == "CANVAS" else pad.locator("canvas").first
     for n, digit in enumerate((1, 7, 0), 1):
         draw(page, canvas, H.digit_strokes(digit))
-        page.wait_for_function(f"() => document.querySelector('{COLLECT} {STATUS}').textContent.includes('reads it as')",
+        page.wait_for_function(f"() => document.querySelector('{COLLECT} {STATUS}')"
+                               ".textContent.includes('reads it as')",
                                timeout=30_000, polling=100)     # the strokes reached the kernel: the net read them
         collector.locator(f".scratchnn-label-{digit}").click()
         page.wait_for_selector(f'{COLLECT} {STATUS}[data-n="{n}"]', timeout=30_000)
@@ -90,7 +90,8 @@ def test_collect_three_mouse_drawn_digits_fine_tune_and_load_the_result_in_12(la
     H.lab_execute(page, "notebook:run-all-below")
     saved = folder / "my_handwriting.npz"
     page.wait_for_function(f"() => ({H.LAB_CELL_ERROR_JS})() || [...document.querySelectorAll('.jp-OutputArea-output')]"
-                           ".some(o => o.textContent.includes('saved my_handwriting.npz'))", timeout=240_000, polling=200)
+                           ".some(o => o.textContent.includes('saved my_handwriting.npz'))",
+                           timeout=240_000, polling=200)
     run_and_wait(page)
     assert saved.exists()
 
