@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import settings as class_settings  # noqa: E402  (classroom/settings.py)
-from prepare import kill_processes_of  # noqa: E402
+import settings as class_settings
+from prepare import kill_processes_of
 
 c = get_config()  # noqa: F821 (JupyterHub defines it when it reads this file)
 

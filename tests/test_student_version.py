@@ -14,8 +14,8 @@ import pytest
 
 pytest.importorskip("nbgrader")
 
-import scratchnn as snn  # noqa: E402
-from scratchnn.course import student  # noqa: E402
+import scratchnn as snn
+from scratchnn.course import student
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Notebooks another helper is rewriting this round: they get the exercise-name line and lose the mention of a
