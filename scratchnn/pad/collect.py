@@ -20,7 +20,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..draw import CANVAS_SIZE, PEN_WIDTH
-from .pad import DrawingPad
+from .pad import DrawingPad, digit_buttons
 
 
 class Collector(widgets.HBox):
@@ -37,14 +37,7 @@ class Collector(widgets.HBox):
         self.pad = DrawingPad(size=size, pen_width=pen_width)
         self.status = widgets.HTML()
         self.status.add_class("scratchnn-collect-status")
-        self.buttons = []
-        for d in range(10):
-            b = widgets.Button(description=str(d), tooltip=f"This is a {d}: keep it as an example",
-                               layout=widgets.Layout(width="34px", padding="0"))
-            b.add_class("scratchnn-label")
-            b.add_class(f"scratchnn-label-{d}")
-            b.on_click(lambda _, d=d: self.label(d))
-            self.buttons.append(b)
+        self.buttons = digit_buttons("scratchnn-label", "This is a {d}: keep it as an example", self.label)
         self.undo_button = widgets.Button(description="Undo", icon="undo", tooltip="Forget the last example",
                                           layout=widgets.Layout(width="80px"))
         self.undo_button.add_class("scratchnn-collect-undo")

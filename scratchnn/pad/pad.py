@@ -255,3 +255,17 @@ class DrawingPad(FilteredCanvas):
         # sends switchCanvas when the target changes, so forget the target, then repaint.
         _ipycanvas.forget_current_canvas(self)
         self.redraw()
+
+
+def digit_buttons(css_class, tooltip, on_digit):
+    """Ten small buttons, 0 to 9, for beside the pad: each has the CSS classes ``css_class`` and
+    ``css_class-d``, the tooltip ``tooltip.format(d=d)``, and calls ``on_digit(d)`` when clicked."""
+    buttons = []
+    for d in range(10):
+        b = widgets.Button(description=str(d), tooltip=tooltip.format(d=d),
+                           layout=widgets.Layout(width="34px", padding="0"))
+        b.add_class(css_class)
+        b.add_class(f"{css_class}-{d}")
+        b.on_click(lambda _, d=d: on_digit(d))
+        buttons.append(b)
+    return buttons

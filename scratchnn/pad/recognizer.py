@@ -44,7 +44,7 @@ import numpy as np
 
 from ..draw import CANVAS_SIZE, PEN_WIDTH
 from .bars import ProbabilityBars
-from .pad import THROTTLE, DrawingPad
+from .pad import THROTTLE, DrawingPad, digit_buttons
 
 
 class DigitRecognizer(widgets.HBox):
@@ -313,14 +313,8 @@ class DigitRecognizer(widgets.HBox):
     # ------------------------------------------------------- teaching UI
     def _teach_widgets(self):
         label = widgets.HTML('<div style="font-size:13px;margin-top:10px">That\'s wrong, it is a</div>')
-        self.correct_buttons = []
-        for d in range(10):
-            b = widgets.Button(description=str(d), tooltip=f"It is a {d}: learn this drawing as a {d}",
-                               layout=widgets.Layout(width="34px", padding="0"))
-            b.add_class("scratchnn-correct")
-            b.add_class(f"scratchnn-correct-{d}")
-            b.on_click(lambda _, d=d: self.correct(d, background=True))
-            self.correct_buttons.append(b)
+        self.correct_buttons = digit_buttons("scratchnn-correct", "It is a {d}: learn this drawing as a {d}",
+                                             lambda d: self.correct(d, background=True))
         self.undo_button = widgets.Button(description="Undo", icon="undo", tooltip="Forget the last example",
                                           layout=widgets.Layout(width="80px"))
         self.undo_button.add_class("scratchnn-undo")
