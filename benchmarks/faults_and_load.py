@@ -333,6 +333,7 @@ snn.Net.load({str(odd)!r})""")
     draw = subprocess.Popen([sys.executable, "-m", "scratchnn", "draw", "--no-browser"], cwd=work,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
+        draw.stdout.readline()                       # "the pad runs ...": which model
         url = draw.stdout.readline().split()[-1]
         token = url.split("token=")[-1]
         seen = [p.parent.name for p in Path("/proc").glob("[0-9]*/cmdline")

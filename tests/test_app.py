@@ -78,6 +78,7 @@ def test_draw_stopped_with_sigterm_or_sighup_takes_voila_down_too(tmp_path, sign
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                            preexec_fn=ignore_sigint if signame == "SIGINT" else None)
     try:
+        assert cli.stdout.readline().startswith("the pad runs the shipped model")   # no my_handwriting.npz here
         line = cli.stdout.readline()
         assert line.startswith("scratchnn drawing pad: http://127.0.0.1:"), line
         url = line.split()[-1]
