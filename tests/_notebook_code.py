@@ -1,4 +1,5 @@
-"""Run chosen cells of a course notebook, so tests use the learner's code as the notebook writes it."""
+"""Run chosen cells of a course notebook, so tests use the learner's code as the notebook writes it;
+read the solution lines of a teacher's notebook."""
 import json
 from pathlib import Path
 
@@ -18,3 +19,20 @@ def notebook_namespace(stem, wanted):
             lines = [line for line in source.splitlines() if not line.startswith("%")]
             exec(compile("\n".join(lines), f"{path.name}", "exec"), namespace)
     return namespace
+
+
+def solution_lines(notebook):
+    """``(inside, outside)`` of a teacher's notebook: the code lines between nbgrader's solution markers
+    (stripped, comments left out), and the set of every other line."""
+    inside, outside, solving = [], set(), False
+    for cell in json.loads(Path(notebook).read_text())["cells"]:
+        for line in "".join(cell["source"]).splitlines():
+            if "### BEGIN SOLUTION" in line:
+                solving = True
+            elif "### END SOLUTION" in line:
+                solving = False
+            elif solving and line.strip() and not line.strip().startswith("#"):
+                inside.append(line.strip())
+            else:
+                outside.add(line.strip())
+    return inside, outside

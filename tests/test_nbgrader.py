@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _notebook_code import solution_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -30,20 +31,10 @@ CORE = {"dense_layer", "relu", "my_layers", "net_backward", "softmax", "SoftmaxC
         "MyGD", "MyMomentum", "MyAdam"}
 
 
-def solution_lines(nb_path):
+def only_in_solutions(nb_path):
     """The code lines inside the solution regions of a teacher's notebook and nowhere else in it."""
-    lines, outside, inside = [], set(), False
-    for cell in json.loads(nb_path.read_text())["cells"]:
-        for line in "".join(cell["source"]).splitlines():
-            if "### BEGIN SOLUTION" in line:
-                inside = True
-            elif "### END SOLUTION" in line:
-                inside = False
-            elif inside and line.strip() and not line.strip().startswith("#"):
-                lines.append(line.strip())
-            else:
-                outside.add(line.strip())
-    return [line for line in lines if line not in outside]
+    inside, outside = solution_lines(nb_path)
+    return [line for line in inside if line not in outside]
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +48,7 @@ def test_every_notebook_has_graded_exercises_and_the_release_leaks_no_solution(r
     for teacher in student_release.course_notebooks():
         student = folder / teacher.name
         text = "\n".join("".join(c["source"]) for c in json.loads(student.read_text())["cells"])
-        solutions = solution_lines(teacher)
+        solutions = only_in_solutions(teacher)
         assert "BEGIN SOLUTION" not in text
         if not solutions:                      # a notebook without exercises (13 · teach it your handwriting)
             continue

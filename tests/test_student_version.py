@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _notebook_code import solution_lines
 
 pytest.importorskip("nbgrader")
 
@@ -61,20 +62,6 @@ def test_the_student_copy_has_stubs_no_outputs_and_never_mentions_a_teachers_ver
             assert "raise snn.checks.NotWritten()" in text, path.name
 
 
-def solution_lines(teacher):
-    """The code lines between the solution markers of a teacher's notebook."""
-    lines, inside = [], False
-    for cell in cells(teacher):
-        for line in source(cell).splitlines():
-            if "### BEGIN SOLUTION" in line:
-                inside = True
-            elif "### END SOLUTION" in line:
-                inside = False
-            elif inside and line.strip() and not line.strip().startswith("#"):
-                lines.append(line.strip())
-    return lines
-
-
 def strings(code):
     """The text of every string literal (f-strings included) in a cell's code."""
     found = []
@@ -91,7 +78,7 @@ def code_of(line):
 
 @pytest.mark.parametrize("teacher", student.course_notebooks(), ids=lambda p: p.name[:2])
 def test_no_check_cell_quotes_a_solution(teacher, copy):
-    quoted = [code_of(line) for line in solution_lines(teacher) if len(code_of(line)) >= 12]
+    quoted = [code_of(line) for line in solution_lines(teacher)[0] if len(code_of(line)) >= 12]
     for cell in cells(copy / teacher.name):
         if not cell["metadata"].get("nbgrader", {}).get("grade"):
             continue
