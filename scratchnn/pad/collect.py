@@ -20,7 +20,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..draw import CANVAS_SIZE, PEN_WIDTH
-from .pad import DrawingPad, digit_buttons
+from .pad import DrawingPad, check_digit, digit_buttons
 
 
 class Collector(widgets.HBox):
@@ -68,8 +68,7 @@ class Collector(widgets.HBox):
 
     def label(self, digit):
         """Keep the drawing on the pad as an example of ``digit`` and clear the pad; False if it is empty."""
-        if not (isinstance(digit, (int, np.integer)) and 0 <= digit <= 9):
-            raise ValueError(f"digit must be an int in 0..9, got {digit!r}")
+        digit = check_digit(digit)
         image = self.pad.image()
         if not image.any():
             self._show("Draw a digit first, then press what it is.")

@@ -22,6 +22,7 @@ other use of ipycanvas's private parts, lives in ``scratchnn.pad._ipycanvas``; t
 from __future__ import annotations
 
 import ipywidgets as widgets
+import numpy as np
 
 from ..draw import CANVAS_SIZE, PEN_WIDTH, Ink, check_strokes
 from ..pacing import Throttle, Wakeup
@@ -269,3 +270,10 @@ def digit_buttons(css_class, tooltip, on_digit):
         b.on_click(lambda _, d=d: on_digit(d))
         buttons.append(b)
     return buttons
+
+
+def check_digit(digit):
+    """``digit`` as an int if it is one of 0..9 (not a bool), else a ValueError saying what came."""
+    if isinstance(digit, bool) or not isinstance(digit, (int, np.integer)) or not 0 <= digit <= 9:
+        raise ValueError(f"digit must be an int in 0..9, got {digit!r}")
+    return int(digit)

@@ -44,7 +44,7 @@ import numpy as np
 
 from ..draw import CANVAS_SIZE, PEN_WIDTH
 from .bars import ProbabilityBars
-from .pad import THROTTLE, DrawingPad, digit_buttons
+from .pad import THROTTLE, DrawingPad, check_digit, digit_buttons
 
 
 class DigitRecognizer(widgets.HBox):
@@ -161,8 +161,7 @@ class DigitRecognizer(widgets.HBox):
         (when the kernel's event loop runs) and the pad keeps answering meanwhile. While a run is
         going on, a correction waits for it and the next run includes it.
         """
-        if isinstance(digit, bool) or not isinstance(digit, (int, np.integer)) or not 0 <= digit <= 9:
-            raise ValueError(f"digit must be an int in 0..9, got {digit!r}")
+        digit = check_digit(digit)
         X = self.pad.image()
         if not X.any():
             self._say("Draw the digit first, then say which it is.")
