@@ -25,7 +25,10 @@ import student_release  # noqa: E402
 pytest.importorskip("nbgrader")
 
 GRADED = ("04_backprop", "05_softmax")
-ONE_LINE_ERRORS = {"NotWritten", "CheckFailed"}
+#: The errors an untouched student notebook may show, each as one ❌ line matching its pattern: a stub or a
+#: check says "not yet"; a cell that uses what a failed cell above should have defined says to run that first.
+ONE_LINE_ERRORS = {"NotWritten": r"not (written )?yet", "CheckFailed": r"not (written )?yet",
+                   "NameError": r"run the cells above this one first"}
 #: The core the learner writes (issue 9): each a stub in the student version with a graded check.
 CORE = {"dense_layer", "relu", "my_layers", "net_backward", "softmax", "SoftmaxCrossEntropy",
         "MyGD", "MyMomentum", "MyAdam"}
@@ -106,7 +109,7 @@ def test_autograde_gives_the_teacher_full_marks_and_the_untouched_student_versio
                     where = f"{path.name} cell {i}"
                     assert out["ename"] in ONE_LINE_ERRORS, f"{where}: {out['ename']}: {out['evalue']}"
                     assert len(out["traceback"]) == 1 and out["traceback"][0].startswith("❌"), where
-                    assert re.search(r"not (written )?yet", out["traceback"][0]), where
+                    assert re.search(ONE_LINE_ERRORS[out["ename"]], out["traceback"][0]), where
 
 
 def test_a_second_release_keeps_the_learners_work_and_names_notebooks_the_course_dropped(release, tmp_path):
