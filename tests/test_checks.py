@@ -192,9 +192,13 @@ def test_check_lr_finder_passes_the_librarys_finder_and_names_each_common_mistak
             if logs["loss"] > 4 * min(self.losses):
                 raise snn.CancelFit()
 
+    class Jumpy(snn.LRFinder):                       # stops at the first rise of 50 %
+        def __init__(self, lr_min, lr_max, steps):
+            super().__init__(lr_min, lr_max, steps, stop_factor=1.5)
+
     for Finder, hint in [(Ahead, "one step ahead"), (OneTooMany, "multiplied steps - 1 times"),
                          (Linear, "equal differences"), (AgainstTheFirst, "not the first one"),
-                         (Endless, "stop after `steps` steps")]:
+                         (Endless, "stop after `steps` steps"), (Jumpy, "stop only then")]:
         with pytest.raises(CheckFailed, match=r"^❌ LRFinder: not yet\. In the sweep from .*" + hint) as failed:
             grade(Finder)
         assert len(str(failed.value).splitlines()) == 1

@@ -688,10 +688,13 @@ def check_lr_finder(label, LRFinder, make_net, make_optimizer, X, y, ranges, ste
             warnings.simplefilter("ignore")
             make_net().fit(X, y, epochs=epochs, batch_size=batch_size, optimizer=make_optimizer(lr_min),
                            callbacks=[reference], seed=seed)
+        if len(losses) != len(rates):
+            check(label, False, f"In {sweep} it recorded {len(rates)} rates and {len(losses)} losses: one of each "
+                                "per step.")
         same = next((k for k, (a, b) in enumerate(zip(losses, reference.losses)) if a != b), None)
-        if same is not None or len(losses) != len(rates):
-            check(label, False, f"In {sweep}, the losses differ from fit's batch losses (from step {(same or 0) + 1}): "
-                                "record each step's loss with its rate, once per step.")
+        if same is not None:
+            check(label, False, f"In {sweep}, the loss of step {same + 1} differs from fit's batch loss: record the "
+                                "loss fit passes in logs, with the rate of the same step.")
         stop = len(reference.rates)
         if len(rates) > stop:
             why = (f"the loss passed 4 times the lowest so far at step {stop}, and it went on: stop there (the lowest "
@@ -699,9 +702,9 @@ def check_lr_finder(label, LRFinder, make_net, make_optimizer, X, y, ranges, ste
                    f"it went on after step {steps}, the last of the sweep (rate lr_max): stop after `steps` steps")
             check(label, False, f"In {sweep}, {why}.")
         if len(rates) < stop:
-            check(label, False, f"In {sweep} it stopped at step {len(rates)}, but the loss first passed 4 times the "
-                                f"lowest so far at step {stop}" + (" (or never: the sweep ends after `steps` steps)."
-                                                                   if stop == steps else "."))
+            why = (f"the loss first passed 4 times the lowest so far at step {stop}: stop only then" if stop < steps
+                   else "the loss never passed 4 times the lowest so far: the sweep ends only after `steps` steps")
+            check(label, False, f"In {sweep} it stopped at step {len(rates)}, but {why}.")
     return check(label, True)
 
 
