@@ -32,7 +32,17 @@ one-line errors); they import the core by its public names.
 from . import gradcheck, io, training
 from ._version import __version__  # noqa: F401
 from .activations import Identity, ReLU, Sigmoid, Softmax, Tanh
-from .callbacks import Callback, CancelBatch, CancelEpoch, CancelFit, DivergenceStop, History, ProgressBar, StopTraining
+from .callbacks import (
+    Callback,
+    CancelBatch,
+    CancelEpoch,
+    CancelFit,
+    DivergenceStop,
+    History,
+    LRFinder,
+    ProgressBar,
+    StopTraining,
+)
 from .datasets import load_mnist
 from .layers import BatchNorm, Dense, Dropout, InLayer
 from .losses import CrossEntropyLoss, MSELoss, SoftmaxCrossEntropy
@@ -46,8 +56,8 @@ softmax, relu, sigmoid = Softmax, ReLU, Sigmoid
 __all__ = [
     "Net", "InLayer", "Dense", "BatchNorm", "Dropout", "ReLU", "Sigmoid", "Tanh", "Softmax", "Identity",
     "CrossEntropyLoss", "MSELoss", "SoftmaxCrossEntropy", "SGD", "Momentum", "Adam", "Callback", "History",
-    "ProgressBar", "DivergenceStop", "StopTraining", "CancelFit", "CancelEpoch", "CancelBatch", "LivePlot", "io",
-    "training", "load_mnist", "load_pretrained", "list_pretrained", "gradcheck", "checks",
+    "ProgressBar", "DivergenceStop", "LRFinder", "StopTraining", "CancelFit", "CancelEpoch", "CancelBatch", "LivePlot",
+    "io", "training", "load_mnist", "load_pretrained", "list_pretrained", "gradcheck", "checks",
 ]
 
 _LAZY = {"LivePlot": ("plotting", "LivePlot"), "plotting": ("plotting", None),

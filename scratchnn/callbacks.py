@@ -198,6 +198,47 @@ class ProgressBar(Callback):
         self.bar.close()
 
 
+class LRFinder(Callback):
+    """The learning-rate range test (Smith 2015; fastai's ``lr_find``): one short run at rising rates.
+
+    Step ``t`` (from 0) of the run uses the rate ``lr_min * (lr_max / lr_min) ** (t / (steps - 1))``,
+    so each step multiplies it by the same factor and the last of ``steps`` steps uses ``lr_max``.
+    ``rates`` and ``losses`` get each step's rate and batch loss. The run stops (``CancelFit``)
+    after ``steps`` steps, or as soon as a loss passes ``stop_factor`` times the lowest so far.
+    Use it with a constant schedule and enough epochs for ``steps`` steps::
+
+        finder = LRFinder(1e-4, 1.0, steps=100)
+        net.fit(X, y, epochs=2, optimizer=SGD(lr=1e-4), callbacks=[finder], seed=0)
+        plt.semilogx(finder.rates, finder.losses)
+    """
+
+    def __init__(self, lr_min, lr_max, steps=100, stop_factor=4.0):
+        if not 0 < lr_min < lr_max:
+            raise ValueError(f"LRFinder needs 0 < lr_min < lr_max, got lr_min={lr_min!r}, lr_max={lr_max!r}")
+        if not (isinstance(steps, int) and steps >= 2):
+            raise ValueError(f"LRFinder needs steps, an integer >= 2, got {steps!r}")
+        self.lr_min, self.lr_max, self.steps, self.stop_factor = lr_min, lr_max, steps, stop_factor
+        self.rates, self.losses = [], []
+
+    def rate(self, t):
+        """The rate of step ``t`` (from 0)."""
+        return self.lr_min * (self.lr_max / self.lr_min) ** (t / (self.steps - 1))
+
+    def before_fit(self, net, params):
+        self.optimizer = params["optimizer"]
+
+    def before_batch(self, epoch, batch):
+        self.optimizer.lr = self.rate(len(self.rates))
+
+    def before_step(self, epoch, batch, logs):
+        self.rates.append(logs["lr"])
+        self.losses.append(logs["loss"])
+        if logs["loss"] > self.stop_factor * min(self.losses):
+            raise CancelFit(f"LRFinder: the loss passed {self.stop_factor:g} times its lowest at rate {logs['lr']:.3g}")
+        if len(self.rates) == self.steps:
+            raise CancelFit(f"LRFinder: {self.steps} steps done")
+
+
 def suggested_lr(optimizer):
     """The learning rate to suggest when a run diverges: the default of the library optimizer's constructor
     (each default is a rate that works on MNIST), else None."""

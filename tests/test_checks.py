@@ -151,3 +151,54 @@ def test_check_adam_passes_the_librarys_adam_and_names_each_common_mistake(capsy
         Textbook.mistake = mistake
         with pytest.raises(CheckFailed, match="^❌ MyAdam: not yet. " + hint[:20]):
             snn.checks.check_adam("MyAdam", Textbook)
+
+
+def test_check_lr_finder_passes_the_librarys_finder_and_names_each_common_mistake(mnist):
+    (X, y), _ = mnist
+
+    def net():
+        return snn.Net([snn.InLayer(784), snn.Dense(20, snn.ReLU), snn.Dense(15, snn.ReLU), snn.Dense(15, snn.ReLU),
+                        snn.Dense(10, snn.Softmax)], seed=0)
+
+    def grade(Finder):
+        return snn.checks.check_lr_finder("LRFinder", Finder, net, snn.Adam, X[:512], y[:512],
+                                          ranges=[(1e-4, 1.0), (1e-5, 1e-2)], steps=60)
+
+    assert grade(snn.LRFinder) is True
+
+    class Ahead(snn.LRFinder):                       # t counted from 1
+        def rate(self, t):
+            return super().rate(t + 1)
+
+    class OneTooMany(snn.LRFinder):                  # t / steps: the last step stops short of lr_max
+        def rate(self, t):
+            return self.lr_min * (self.lr_max / self.lr_min) ** (t / self.steps)
+
+    class Linear(snn.LRFinder):                      # equal differences
+        def rate(self, t):
+            return self.lr_min + (self.lr_max - self.lr_min) * t / (self.steps - 1)
+
+    class AgainstTheFirst(snn.LRFinder):             # the blow-up measured against the first loss
+        def before_step(self, epoch, batch, logs):
+            self.rates.append(logs["lr"])
+            self.losses.append(logs["loss"])
+            if logs["loss"] > 4 * self.losses[0] or len(self.rates) == self.steps:
+                raise snn.CancelFit()
+
+    class Endless(snn.LRFinder):                     # no stop after `steps` steps
+        def before_step(self, epoch, batch, logs):
+            self.rates.append(logs["lr"])
+            self.losses.append(logs["loss"])
+            if logs["loss"] > 4 * min(self.losses):
+                raise snn.CancelFit()
+
+    class Jumpy(snn.LRFinder):                       # stops at the first rise of 50 %
+        def __init__(self, lr_min, lr_max, steps):
+            super().__init__(lr_min, lr_max, steps, stop_factor=1.5)
+
+    for Finder, hint in [(Ahead, "one step ahead"), (OneTooMany, "multiplied steps - 1 times"),
+                         (Linear, "equal differences"), (AgainstTheFirst, "not the first one"),
+                         (Endless, "stop after `steps` steps"), (Jumpy, "stop only then")]:
+        with pytest.raises(CheckFailed, match=r"^❌ LRFinder: not yet\. In the sweep from .*" + hint) as failed:
+            grade(Finder)
+        assert len(str(failed.value).splitlines()) == 1

@@ -110,6 +110,15 @@ MISTAKES = {
         "MyNesterov": [("p -= self.lr * (g + self.beta * v)", "p -= self.lr * v", "look-ahead", ())],
     },
     "07": {
+        "LRFinder": [
+            ("(t / (self.steps - 1))", "(t / self.steps)", "multiplied steps - 1 times", ()),
+            ("t = len(self.rates)", "t = len(self.rates) + 1", "one step ahead", ()),
+            ("self.lr_min * (self.lr_max / self.lr_min) ** (t / (self.steps - 1))",
+             "self.lr_min + (self.lr_max - self.lr_min) * t / (self.steps - 1)", "same factor at each step", ()),
+            ("4 * min(self.losses)", "4 * self.losses[0]", "the lowest loss so far, not the first", ()),
+            (" or len(self.rates) == self.steps", "", "stop after `steps` steps", ("lowest",)),
+            ("        self.losses.append(logs[\"loss\"])\n", "", "record the loss before comparing", ()),
+        ],
         "step_decay": [("if progress < 0.5:", "if progress <= 0.5:", "0.5 already gets 0.1", ())],
     },
     "08": {

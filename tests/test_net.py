@@ -223,6 +223,35 @@ def test_a_run_that_trains_well_is_never_stopped(mnist):
     assert history.stopped is None and len(history.epoch) == 2
 
 
+def test_lr_finder_sweeps_geometrically_to_lr_max_and_each_step_trains_at_its_rate(mnist):
+    (X, y), _ = mnist
+    finder = snn.LRFinder(1e-5, 1e-2, steps=30)
+    history = seed_net().fit(X[:640], y[:640], epochs=5, optimizer=snn.Adam(lr=1.0), callbacks=[finder], seed=0)
+    assert history.stopped == "LRFinder: 30 steps done" and len(finder.rates) == len(finder.losses) == 30
+    assert finder.rates[0] == 1e-5 and math.isclose(finder.rates[-1], 1e-2, rel_tol=1e-12)
+    assert np.allclose(np.diff(np.log(finder.rates)), math.log(1e3) / 29, rtol=1e-9, atol=0)
+    # the same sweep as a schedule (fit's progress is t / 30 at step t): the same batch losses
+    sweep = snn.Adam(lr=1e-5, schedule=lambda progress: 1e3 ** (progress * 30 / 29))
+    same = seed_net().fit(X[:640], y[:640], epochs=3, optimizer=sweep, seed=0)
+    assert np.allclose(finder.losses, same.step_loss, rtol=1e-6, atol=0)
+
+
+def test_lr_finder_stops_once_the_loss_passes_4_times_its_lowest(mnist):
+    (X, y), _ = mnist
+    finder = snn.LRFinder(1e-4, 1.0, steps=60)
+    history = seed_net().fit(X[:512], y[:512], epochs=10, optimizer=snn.Adam(lr=1e-4), callbacks=[finder], seed=0)
+    assert history.stopped.startswith("LRFinder: the loss passed 4 times its lowest") and len(finder.rates) < 60
+    lowest = np.minimum.accumulate(finder.losses)
+    assert finder.losses[-1] > 4 * lowest[-1] and all(np.array(finder.losses[:-1]) <= 4 * lowest[:-1])
+
+
+@pytest.mark.parametrize("args,match", [((1e-2, 1e-3), "0 < lr_min < lr_max"), ((0, 1), "0 < lr_min < lr_max"),
+                                        ((1e-3, 1, 1), "integer >= 2")])
+def test_lr_finder_refuses_a_range_or_step_count_it_cannot_sweep(args, match):
+    with pytest.raises(ValueError, match=match):
+        snn.LRFinder(*args)
+
+
 def test_summary_lists_layers_and_parameter_count():
     text = seed_net().summary()
     assert "Dense 1 (ReLU)" in text and "15,700" in text and "16,415" in text

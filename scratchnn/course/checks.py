@@ -624,4 +624,88 @@ def check_loop(label, train, make_net, make_optimizer, X, y, epochs=2, batch_siz
                        hint="Each epoch's loss is the mean over its examples: a short last batch counts less.")
 
 
+def _rates_hint(rates, expected):
+    """What a wrong sweep of rates looks like, given the right one (both from step 0)."""
+    rates, expected = np.asarray(rates, dtype=np.float64), np.asarray(expected)
+    if len(rates) > 1 and np.isclose(rates[0], expected[1], rtol=1e-9, atol=0):
+        return "Its rates are one step ahead: the first step (t = 0 steps taken) uses lr_min."
+    if not np.isclose(rates[0], expected[0], rtol=1e-9, atol=0):
+        return f"Its first rate is {rates[0]:.4g}: the first step (t = 0 steps taken) uses lr_min = {expected[0]:.4g}."
+    if len(rates) > 2 and np.allclose(np.diff(rates), rates[1] - rates[0], rtol=1e-6, atol=0):
+        return ("Its rates grow by equal differences: the range test multiplies the rate by the same factor at each "
+                "step, so every factor of 10 gets as many steps.")
+    factor, right = rates[1] / rates[0], expected[1] / expected[0]
+    if len(rates) > 2 and np.allclose(rates[1:] / rates[:-1], factor, rtol=1e-6, atol=0) \
+            and np.isclose(np.log(factor) * len(expected), np.log(right) * (len(expected) - 1), rtol=1e-6):
+        return ("Each step multiplies it by too small a factor: the rate is multiplied steps - 1 times, so that the "
+                "last of `steps` steps uses lr_max.")
+    return ("Step t (from 0) uses lr_min times the same factor t times over, the factor that makes the last of "
+            "`steps` steps use lr_max.")
+
+
+def check_lr_finder(label, LRFinder, make_net, make_optimizer, X, y, ranges, steps=60, batch_size=64, seed=0):
+    """Grade a learning-rate range test, a callback ``LRFinder(lr_min, lr_max, steps)`` with lists ``rates``
+    and ``losses``, against ``scratchnn.callbacks.LRFinder``.
+
+    For each ``(lr_min, lr_max)`` of ``ranges`` it sweeps a fresh net (``make_net()``, trained by ``fit``
+    with ``make_optimizer(lr_min)``, with room for more than ``steps`` steps): right when the rates are
+    the geometric sweep and the losses and the step it stopped at are the library finder's, bit for bit,
+    on the same rates. Otherwise one line says which of the three differs and what it should be.
+    """
+    import warnings
+
+    from ..callbacks import LRFinder as Reference
+
+    class Replay(Reference):                       # the library's finder, at the learner's rates
+        def __init__(self, rates, *args):
+            super().__init__(*args)
+            self.given = rates
+
+        def rate(self, t):
+            return self.given[t] if t < len(self.given) else super().rate(t)
+
+    epochs = 1 + steps // -(-len(X) // batch_size)          # room for one epoch more than `steps` needs
+    for lr_min, lr_max in ranges:
+        finder = run(LRFinder, lr_min, lr_max, steps)
+        with warnings.catch_warnings():              # fit's own divergence stop warns; the verdict below says it
+            warnings.simplefilter("ignore")
+            run(make_net().fit, X, y, epochs=epochs, batch_size=batch_size, optimizer=make_optimizer(lr_min),
+                callbacks=[finder], seed=seed, hints={"empty sequence": "The lowest loss so far includes this "
+                                                      "step's: record the loss before comparing with the lowest."})
+        for name in ("rates", "losses"):
+            if not isinstance(getattr(finder, name, None), list):
+                check(label, False, f"LRFinder() has no list `{name}`: keep the one __init__ starts.")
+        rates, losses = finder.rates, finder.losses
+        sweep = f"the sweep from {lr_min:g} to {lr_max:g} in {steps} steps"
+        if not rates:
+            check(label, False, f"In {sweep} it recorded no step: record each step's rate and loss before its step.")
+        right = [Reference(lr_min, lr_max, steps).rate(t) for t in range(steps)]
+        n = min(len(rates), steps)
+        if not np.allclose(np.asarray(rates[:n], dtype=np.float64), right[:n], rtol=1e-9, atol=0):
+            check(label, False, f"In {sweep}, the rates differ. {_rates_hint(rates[:n], right)}")
+        reference = Replay(list(rates[:n]), lr_min, lr_max, steps)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            make_net().fit(X, y, epochs=epochs, batch_size=batch_size, optimizer=make_optimizer(lr_min),
+                           callbacks=[reference], seed=seed)
+        if len(losses) != len(rates):
+            check(label, False, f"In {sweep} it recorded {len(rates)} rates and {len(losses)} losses: one of each "
+                                "per step.")
+        same = next((k for k, (a, b) in enumerate(zip(losses, reference.losses)) if a != b), None)
+        if same is not None:
+            check(label, False, f"In {sweep}, the loss of step {same + 1} differs from fit's batch loss: record the "
+                                "loss fit passes in logs, with the rate of the same step.")
+        stop = len(reference.rates)
+        if len(rates) > stop:
+            why = (f"the loss passed 4 times the lowest so far at step {stop}, and it went on: stop there (the lowest "
+                   "loss so far, not the first one)" if stop < steps else
+                   f"it went on after step {steps}, the last of the sweep (rate lr_max): stop after `steps` steps")
+            check(label, False, f"In {sweep}, {why}.")
+        if len(rates) < stop:
+            why = (f"the loss first passed 4 times the lowest so far at step {stop}: stop only then" if stop < steps
+                   else "the loss never passed 4 times the lowest so far: the sweep ends only after `steps` steps")
+            check(label, False, f"In {sweep} it stopped at step {len(rates)}, but {why}.")
+    return check(label, True)
+
+
 one_line_errors()
