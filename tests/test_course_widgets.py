@@ -352,6 +352,33 @@ def test_the_activation_explorer_runs_a_digit_through_the_learners_layers(nb01):
     check_static_picture(ae)
 
 
+def test_a_digit_drawn_on_the_explorers_pad_goes_through_the_learners_layers(nb01):
+    import scratchnn as snn
+    from scratchnn.course.neuron import PAD_SIZE, ActivationExplorer
+
+    net = snn.load_pretrained("seed")
+    X, y = nb01["X_test"][:50], nb01["y_test"][:50]
+    ae = ActivationExplorer(X, y, net.params(), nb01["dense_forward"], nb01["relu"], nb01["softmax"], index=3,
+                            draw=True)
+    first = ae.picture.image.value
+    check_static_picture(ae)                                   # the saved picture is the test digit's
+    one = [(PAD_SIZE * 0.52, PAD_SIZE * t) for t in np.linspace(0.18, 0.82, 12)]   # a 1, top to bottom
+    ae.pad.draw_stroke(one)
+    assert ae.drawn and "your drawing" in ae._title.get_text()
+    seen = snn.draw.strokes_to_mnist([one], canvas_size=PAD_SIZE, pen_width=ae.pad.pen_width)
+    np.testing.assert_array_equal(ae.activations[0], seen.ravel())       # the pad's MNIST-style image
+    np.testing.assert_allclose(ae.activations[-1], net.predict_proba(seen.ravel())[0], rtol=1e-4, atol=1e-6)
+    assert ae.picture.image.value != first
+    ae.pad.clear()                                             # Clear: back to the slider's test digit
+    assert not ae.drawn and ae.picture.image.value == first
+    ae.pad.draw_stroke(one)
+    ae.controls["digit"].value = 7                             # the slider too
+    assert not ae.drawn and f"label {y[7]}" in ae._title.get_text()
+    np.testing.assert_array_equal(ae.activations[0], X[7])
+    assert ActivationExplorer(X, y, net.params(), nb01["dense_forward"], nb01["relu"], nb01["softmax"],
+                              draw=True, hide=["draw"]).controls["draw"].layout.display == "none"
+
+
 # ---------------------------------------------------------------------------- 02: the gradient predicts the change
 
 @pytest.fixture(scope="module")
