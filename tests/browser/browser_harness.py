@@ -1,6 +1,6 @@
 """Real-browser harness: JupyterLab and Voila servers, headless Chromium, and a driver for the pad.
 
-Used by the fixtures in ``conftest.py`` and by ``benchmarks/bench_browser.py``. Everything a run
+Used by the fixtures in ``conftest.py`` (and the tests' own, through `serving`) and by the benchmarks. Everything a run
 creates (runtime files, settings, workspaces, IPython history, the notebook copies) lives in one
 temp dir that is removed afterwards. `Server.stop()` ends a server and its kernels even when a
 test failed half-way (fixture finalizers call it).
@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from scratchnn.pad.app import process
@@ -142,6 +143,24 @@ def copy_notebook(src: Path, root: Path) -> Path:
 
 def make_root(prefix: str = "scratchnn-browser-") -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+@contextmanager
+def serving(paths, frontend: str = "jupyterlab", prefix: str = "scratchnn-browser-"):
+    """A server (`start_jupyterlab`) on a temp root holding copies of `paths` (at their paths in the
+    repo), so running them never writes into the repo; stopped with its kernels, and the root
+    removed, on exit, even when the server failed to start or a test failed."""
+    root = make_root(prefix)
+    try:
+        for path in paths:
+            copy_notebook(path, root)
+        server = start_jupyterlab(root, frontend=frontend)
+        try:
+            yield server
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def launch_chromium(playwright):
