@@ -365,12 +365,13 @@ def test_a_digit_drawn_on_the_explorers_pad_goes_through_the_learners_layers(nb0
     one = [(PAD_SIZE * 0.52, PAD_SIZE * t) for t in np.linspace(0.18, 0.82, 12)]   # a 1, top to bottom
     ae.pad.draw_stroke(one)
     assert ae.drawn and "your drawing" in ae._title.get_text()
+    assert "data-source='drawing'" in ae.status.value and "data-final='1'" in ae.status.value
     seen = snn.draw.strokes_to_mnist([one], canvas_size=PAD_SIZE, pen_width=ae.pad.pen_width)
     np.testing.assert_array_equal(ae.activations[0], seen.ravel())       # the pad's MNIST-style image
     np.testing.assert_allclose(ae.activations[-1], net.predict_proba(seen.ravel())[0], rtol=1e-4, atol=1e-6)
     assert ae.picture.image.value != first
     ae.pad.clear()                                             # Clear: back to the slider's test digit
-    assert not ae.drawn and ae.picture.image.value == first
+    assert not ae.drawn and ae.picture.image.value == first and "data-source='test' data-index='3'" in ae.status.value
     ae.pad.draw_stroke(one)
     ae.controls["digit"].value = 7                             # the slider too
     assert not ae.drawn and f"label {y[7]}" in ae._title.get_text()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from ..draw import PEN_WIDTH
+from ..draw import CANVAS_SIZE, PEN_WIDTH
 from ..pad.pad import DrawingPad
 from ._parts import FigureImage, Paced, TeachingWidget, button, slider
 
@@ -158,10 +158,14 @@ class ActivationExplorer(TeachingWidget):
         self.controls["digit"].add_class("scratchnn-digit-slider")
         self.controls["digit"].observe(lambda change: self.show_digit(change["new"]), "value")
         self._redraw = Paced(self._show)
-        self.index, self.drawn, self.pad = index, False, None
-        rows = [self.controls["digit"], self.picture.image]
+        self.index, self.drawn, self.pad, self._pen_up = index, False, None, True
+        # What is shown, as data attributes for tests: data-source (test or drawing), data-index, data-says,
+        # data-final (0 while the pen is down: the picture of a drawing still growing).
+        self.status = widgets.HTML()
+        self.status.add_class("scratchnn-activation-status")
+        rows = [self.controls["digit"], self.status, self.picture.image]
         if draw:
-            self.pad = DrawingPad(size=PAD_SIZE, pen_width=PEN_WIDTH * PAD_SIZE / 280)
+            self.pad = DrawingPad(size=PAD_SIZE, pen_width=PEN_WIDTH * PAD_SIZE / CANVAS_SIZE)
             self.pad.observe_drawing(self._on_drawing)
             clear = button("Clear", "wipe your drawing and show the test digit again")
             clear.on_click(lambda _: self.pad.clear())
@@ -183,13 +187,13 @@ class ActivationExplorer(TeachingWidget):
     def show_digit(self, index):
         if not 0 <= int(index) < len(self.X):
             raise ValueError(f"index must be in 0..{len(self.X) - 1}, got {index}")
-        self.index, self.drawn = int(index), False
+        self.index, self.drawn, self._pen_up = int(index), False, True
         self._redraw()
 
     def _on_drawing(self, pad, final):
         """The pad's observer (it calls at most every ``pad.throttle`` seconds, and when the pen
         lifts): show the drawing while it holds ink, the slider's test digit once it is cleared."""
-        self.drawn = bool(pad.strokes)
+        self.drawn, self._pen_up = bool(pad.strokes), final
         self._redraw()
 
     def _show(self):
@@ -197,8 +201,9 @@ class ActivationExplorer(TeachingWidget):
         self.activations = [a[0] for a in self._forward(x)]
         self._digit.set_data(x.reshape(28, 28))
         P = self.activations[-1]
+        says = int(P.argmax())
         seen = "your drawing" if self.drawn else f"label {self.y[self.index]}"
-        self._title.set_text(f"{seen}, net says {int(P.argmax())}")
+        self._title.set_text(f"{seen}, net says {says}")
         self.top_unit = int(np.argmax(self.activations[1]))
         self.contributions = (x[0] * self.params[0][:, self.top_unit]).reshape(28, 28)
         scale = float(np.abs(self.contributions).max()) or 1.0
@@ -209,3 +214,11 @@ class ActivationExplorer(TeachingWidget):
             for bar, a in zip(bars, A):
                 bar.set_height(a)
         self.picture.show()
+        source = "drawing" if self.drawn else "test"
+        self.status.value = (f"<span data-source='{source}' data-index='{self.index}' data-says='{says}' "
+                             f"data-final='{int(self._pen_up)}'>{seen}: the net says {says} "
+                             f"(p = {float(P[says]):.2f})</span>")
+        # The pacing interval counts from the end of this picture, not its start: when a picture takes
+        # longer than the interval (a busy machine), the pad's next event would otherwise draw the next
+        # one at once, every mouse move would cost a picture, and the kernel fell seconds behind the pen.
+        self._redraw.throttle.wait(force=True)

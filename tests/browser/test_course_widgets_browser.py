@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 
 import browser_harness as H
 import pytest
@@ -226,17 +227,17 @@ def lab_page(request, demo_server):
     return request.getfixturevalue("demo_page")
 
 
-def drag_changes_the_picture(page, root, handle, dx_steps, attribute):
-    """Drag a slider of widget `root` with the mouse; the picture and the widget's `attribute`
-    (a locator and the name of a data attribute that reads the numbers shown) must change.
+def drag_changes_the_picture(page, root, handle, dx_steps, attribute=None):
+    """Drag a slider of widget `root` with the mouse; the picture must change, and so must
+    `attribute` if given (a locator and the name of a data attribute holding the numbers shown).
     Returns the latencies from each mouse move to the new picture."""
     p = page.page
     p.evaluate(PROBE_JS, [root])
-    locator, name = attribute
-    shown, before = locator.get_attribute(name), picture(p, root)
+    shown, before = attribute and attribute[0].get_attribute(attribute[1]), picture(p, root)
     latencies = drag_latencies(p, root, handle, dx_steps)
     settle(p)
-    assert locator.get_attribute(name) != shown, f"dragging {handle} left {name}={shown}"
+    if attribute:
+        assert attribute[0].get_attribute(attribute[1]) != shown, f"dragging {handle} left {attribute[1]}={shown}"
     assert changed_pixels(before, picture(p, root)) > 0.002, f"dragging {handle} left the picture as it was"
     assert not our_errors(page), our_errors(page)
     return latencies
@@ -258,14 +259,8 @@ def test_gradient_nudge_h_drag_moves_the_loss_and_the_prediction(lab_page):
 
 
 def test_init_scale_drag_changes_the_layer_statistics(lab_page):
-    root = ".scratchnn-initscaleexplorer"
-    p = lab_page.page
-    p.evaluate(PROBE_JS, [root])
-    before = picture(p, root)
-    latencies = drag_latencies(p, root, ".scratchnn-scalehe", [-10] * 4)    # toward 0.01 x He: the signal fades
-    settle(p)
-    assert changed_pixels(before, picture(p, root)) > 0.002, "the scale dragged, the statistics' picture as it was"
-    assert not our_errors(lab_page), our_errors(lab_page)
+    # toward 0.01 x He: the signal fades layer by layer
+    latencies = drag_changes_the_picture(lab_page, ".scratchnn-initscaleexplorer", ".scratchnn-scalehe", [-10] * 4)
     H.SUMMARY.append("init scale move -> new picture (ms): " + " ".join(f"{t:.0f}" for t in latencies))
 
 
@@ -283,27 +278,41 @@ def draw_with_mouse(p, canvas, strokes):
         p.mouse.up()
 
 
+def wait_shown(p, root, timeout_ms=30_000, **want):
+    """Wait until the ActivationExplorer's status span has the data attributes `want` (what the kernel
+    shows: source, index, final) and its picture has loaded; on timeout say what it showed."""
+    try:
+        p.wait_for_function("""([root, want]) => {
+            const s = document.querySelector(root + ' .scratchnn-activation-status span');
+            const img = document.querySelector(root + ' img.scratchnn-picture');
+            return !!s && Object.entries(want).every(([k, v]) => s.dataset[k] === v) && img.complete; }""",
+                            arg=[root, {k: str(v) for k, v in want.items()}], timeout=timeout_ms, polling=50)
+    except Exception as e:  # playwright TimeoutError; re-raise with the evidence
+        shown = p.locator(f"{root} .scratchnn-activation-status span").first.evaluate("e => ({...e.dataset})")
+        raise AssertionError(f"expected the explorer to show {want}, it shows {shown}") from e
+
+
 def test_activation_explorer_follows_the_digit_slider_and_a_digit_drawn_with_the_mouse(lab_page):
     p, root = lab_page.page, ".scratchnn-activationexplorer"
-    p.evaluate(PROBE_JS, [root])
-    first = picture(p, root)
-    slide = drag_latencies(p, root, ".scratchnn-digit-slider", [4] * 3)
-    settle(p)
-    assert changed_pixels(first, picture(p, root)) > 0.002, "another test digit, the same picture"
+    slide = drag_changes_the_picture(lab_page, root, ".scratchnn-digit-slider", [4] * 3)
+    index = p.locator(f"{root} .scratchnn-digit-slider .widget-readout").first.inner_text().strip()
+    wait_shown(p, root, source="test", index=index)
     test_digit = picture(p, root)
-    n = len(probe(p)["loads"])
     draw_with_mouse(p, p.locator(f"{root} .scratchnn-pad").first, H.digit_strokes(7))
-    wait_new_picture(p, n)
-    settle(p)
-    drawn = picture(p, root)
-    assert changed_pixels(test_digit, drawn) > 0.002, "a digit drawn on the pad left the picture as it was"
-    n = len(probe(p)["loads"])
+    wait_shown(p, root, source="drawing", final=1)              # the whole stroke, pen lifted
+    assert changed_pixels(test_digit, picture(p, root)) > 0.002, "a digit drawn on the pad left the picture as it was"
+    pr = probe(p)
+    after_up = [t - pr["ups"][-1] for t in pr["loads"] if t > pr["ups"][-1]]
     p.locator(f"{root} .scratchnn-clear").first.click()
-    wait_new_picture(p, n)
-    settle(p)
-    assert changed_pixels(test_digit, picture(p, root)) < 0.0005, "Clear did not bring the test digit back"
+    wait_shown(p, root, source="test", index=index)
+    deadline = time.monotonic() + 10                            # the picture's message may trail the status's
+    while changed_pixels(test_digit, picture(p, root)) >= 0.0005:
+        assert time.monotonic() < deadline, "Clear did not bring the test digit's picture back"
+        time.sleep(0.2)
     assert not our_errors(lab_page), our_errors(lab_page)
     H.SUMMARY.append("activation explorer digit move -> new picture (ms): " + " ".join(f"{t:.0f}" for t in slide))
+    H.SUMMARY.append("activation explorer pen up -> last picture (ms): "
+                     + (f"{after_up[-1]:.0f}" if after_up else "none after it (the last move's picture was final)"))
 
 
 def test_voila_shows_the_widgets_live_and_hides_their_static_pictures(chromium, demo_server):
