@@ -380,6 +380,43 @@ def test_a_digit_drawn_on_the_explorers_pad_goes_through_the_learners_layers(nb0
                               draw=True, hide=["draw"]).controls["draw"].layout.display == "none"
 
 
+def test_a_slow_picture_is_followed_by_a_pause_not_by_the_next_picture(nb01):
+    """On a busy machine a picture can take longer than the pacing interval; the interval counts from its
+    end, so the pen's events that queued meanwhile are answered with one later picture, not one each."""
+    import scratchnn as snn
+    from scratchnn.course.neuron import PAD_SIZE, ActivationExplorer
+    from scratchnn.pad import _ipycanvas
+
+    net = snn.load_pretrained("seed")
+    ae = ActivationExplorer(nb01["X_test"][:50], nb01["y_test"][:50], net.params(), nb01["dense_forward"],
+                            nb01["relu"], nb01["softmax"], draw=True)
+    clock, pictures, show = Clock(), [], ae.picture.show
+    ae.pad.clock = ae._redraw.throttle.clock = clock
+    ae._redraw.throttle.wait(force=True)             # the first picture at 0 s of this clock
+    clock.now = 1.0
+
+    def slow_show():                                  # each picture takes 0.2 s of the clock
+        show()
+        clock.now += 0.2
+        pictures.append(clock.now)
+
+    ae.picture.show = slow_show
+
+    async def draw():
+        _ipycanvas.send_event(ae.pad, {"event": "mouse_down", "x": PAD_SIZE / 2, "y": 10})
+        for i in range(1, 41):                        # a mouse move every 0.02 s
+            clock.now += 0.02
+            _ipycanvas.send_event(ae.pad, {"event": "mouse_move", "x": PAD_SIZE / 2, "y": 10 + 3 * i})
+        _ipycanvas.send_event(ae.pad, {"event": "mouse_up", "x": PAD_SIZE / 2, "y": 130})
+        await asyncio.sleep(0.2)                      # the wakeup (at most 0.05 s) draws what is still due
+
+    asyncio.run(draw())
+    assert "data-source='drawing'" in ae.status.value and "data-final='1'" in ae.status.value
+    np.testing.assert_array_equal(ae.activations[0], ae.pad.image().ravel())     # the whole stroke, at the end
+    busy = 0.2 * len(pictures) / (clock.now - 1.0)
+    assert busy < 0.85, f"pictures kept the kernel busy {busy:.0%} of the time ({len(pictures)} for 41 events)"
+
+
 # ---------------------------------------------------------------------------- 02: the gradient predicts the change
 
 @pytest.fixture(scope="module")
