@@ -220,8 +220,9 @@ def test_playground_trains_steps_and_takes_clicked_points(demo_page):
 
 @pytest.fixture()
 def lab_page(request, demo_server):
-    """The demo page, in JupyterLab only: the widgets below share the parts (picture, sliders, pad)
-    the tests above already drive in Notebook 7 too, so once keeps the browser time small."""
+    """The demo page, in JupyterLab only: the widgets below are made of parts already driven in
+    Notebook 7 (the pictures and sliders above, the pad in test_notebook7_drawing.py), so once keeps
+    the browser time small."""
     if demo_server.notebook_path != "/lab/tree/":
         pytest.skip("the neuron, activation, nudge and init-scale widgets: driven in JupyterLab only")
     return request.getfixturevalue("demo_page")
