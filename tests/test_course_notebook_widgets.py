@@ -48,3 +48,8 @@ def test_at_least_six_of_notebooks_01_to_11_hold_a_widget():
     with_widget = [stem for stem in (f"{k:02d}" for k in range(1, 12))
                    if any("scratchnn.course." in "".join(c["source"]) for c in code_cells(stem))]
     assert len(with_widget) >= 6, f"notebooks with a teaching widget: {with_widget}"
+
+
+def test_notebook_10s_look_inside_lets_you_draw_a_digit_too():
+    source = "".join(widget_cells("10", "ActivationExplorer")[0]["source"])
+    assert "draw=True" in source, "notebook 10: 'pick a test digit (or draw one)' (issue 19), but no pad"

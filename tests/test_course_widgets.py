@@ -352,6 +352,71 @@ def test_the_activation_explorer_runs_a_digit_through_the_learners_layers(nb01):
     check_static_picture(ae)
 
 
+def test_a_digit_drawn_on_the_explorers_pad_goes_through_the_learners_layers(nb01):
+    import scratchnn as snn
+    from scratchnn.course.neuron import PAD_SIZE, ActivationExplorer
+
+    net = snn.load_pretrained("seed")
+    X, y = nb01["X_test"][:50], nb01["y_test"][:50]
+    ae = ActivationExplorer(X, y, net.params(), nb01["dense_forward"], nb01["relu"], nb01["softmax"], index=3,
+                            draw=True)
+    first = ae.picture.image.value
+    check_static_picture(ae)                                   # the saved picture is the test digit's
+    one = [(PAD_SIZE * 0.52, PAD_SIZE * t) for t in np.linspace(0.18, 0.82, 12)]   # a 1, top to bottom
+    ae.pad.draw_stroke(one)
+    assert ae.drawn and "your drawing" in ae._title.get_text()
+    assert "data-source='drawing'" in ae.status.value and "data-final='1'" in ae.status.value
+    seen = snn.draw.strokes_to_mnist([one], canvas_size=PAD_SIZE, pen_width=ae.pad.pen_width)
+    np.testing.assert_array_equal(ae.activations[0], seen.ravel())       # the pad's MNIST-style image
+    np.testing.assert_allclose(ae.activations[-1], net.predict_proba(seen.ravel())[0], rtol=1e-4, atol=1e-6)
+    assert ae.picture.image.value != first
+    ae.pad.clear()                                             # Clear: back to the slider's test digit
+    assert not ae.drawn and ae.picture.image.value == first and "data-source='test' data-index='3'" in ae.status.value
+    ae.pad.draw_stroke(one)
+    ae.controls["digit"].value = 7                             # the slider too
+    assert not ae.drawn and f"label {y[7]}" in ae._title.get_text()
+    np.testing.assert_array_equal(ae.activations[0], X[7])
+    assert ActivationExplorer(X, y, net.params(), nb01["dense_forward"], nb01["relu"], nb01["softmax"],
+                              draw=True, hide=["draw"]).controls["draw"].layout.display == "none"
+
+
+def test_a_slow_picture_is_followed_by_a_pause_not_by_the_next_picture(nb01):
+    """On a busy machine a picture can take longer than the pacing interval; the interval counts from its
+    end, so the pen's events that queued meanwhile are answered with one later picture, not one each."""
+    import scratchnn as snn
+    from scratchnn.course.neuron import PAD_SIZE, ActivationExplorer
+    from scratchnn.pad import _ipycanvas
+
+    net = snn.load_pretrained("seed")
+    ae = ActivationExplorer(nb01["X_test"][:50], nb01["y_test"][:50], net.params(), nb01["dense_forward"],
+                            nb01["relu"], nb01["softmax"], draw=True)
+    clock, pictures, show = Clock(), [], ae.picture.show
+    ae.pad.clock = ae._redraw.throttle.clock = clock
+    ae._redraw.throttle.wait(force=True)             # the first picture at 0 s of this clock
+    clock.now = 1.0
+
+    def slow_show():                                  # each picture takes 0.2 s of the clock
+        show()
+        clock.now += 0.2
+        pictures.append(clock.now)
+
+    ae.picture.show = slow_show
+
+    async def draw():
+        _ipycanvas.send_event(ae.pad, {"event": "mouse_down", "x": PAD_SIZE / 2, "y": 10})
+        for i in range(1, 41):                        # a mouse move every 0.02 s
+            clock.now += 0.02
+            _ipycanvas.send_event(ae.pad, {"event": "mouse_move", "x": PAD_SIZE / 2, "y": 10 + 3 * i})
+        _ipycanvas.send_event(ae.pad, {"event": "mouse_up", "x": PAD_SIZE / 2, "y": 130})
+        await asyncio.sleep(0.2)                      # the wakeup (at most 0.05 s) draws what is still due
+
+    asyncio.run(draw())
+    assert "data-source='drawing'" in ae.status.value and "data-final='1'" in ae.status.value
+    np.testing.assert_array_equal(ae.activations[0], ae.pad.image().ravel())     # the whole stroke, at the end
+    busy = 0.2 * len(pictures) / (clock.now - 1.0)
+    assert busy < 0.85, f"pictures kept the kernel busy {busy:.0%} of the time ({len(pictures)} for 41 events)"
+
+
 # ---------------------------------------------------------------------------- 02: the gradient predicts the change
 
 @pytest.fixture(scope="module")

@@ -13,14 +13,15 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "tests" / "data" / "widgets_demo.ipynb"
-WIDGETS = ["BackwardStepper", "OptimizerPlayground", "Playground2D"]
+WIDGETS = ["BackwardStepper", "OptimizerPlayground", "Playground2D", "NeuronExplorer", "ActivationExplorer",
+           "GradientNudge", "InitScaleExplorer"]
 
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
     """The demo notebook executed by nbconvert in a copy of the files it reads."""
     root = tmp_path_factory.mktemp("static")
-    for path in [DEMO, REPO / "tests" / "_notebook_code.py", *(REPO / "notebooks").glob("0[346]_*.ipynb")]:
+    for path in [DEMO, REPO / "tests" / "_notebook_code.py", *(REPO / "notebooks").glob("0[12346]_*.ipynb")]:
         (root / path.relative_to(REPO)).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, root / path.relative_to(REPO))
     notebook = root / DEMO.relative_to(REPO)
@@ -43,7 +44,7 @@ def pictures(page):
 
 def test_each_widget_cell_saves_its_view_and_a_static_picture(executed):
     cells = [c for c in json.loads(executed.read_text())["cells"] if c["cell_type"] == "code"]
-    widget_cells = [c for c in cells if any(n in "".join(c["source"]) for n in WIDGETS)]
+    widget_cells = [c for c in cells if any(n + "(" in "".join(c["source"]) for n in WIDGETS)]
     assert len(widget_cells) == len(WIDGETS)
     for cell, name in zip(widget_cells, WIDGETS):
         kinds = [set(o.get("data", {})) for o in cell["outputs"] if o["output_type"] == "display_data"]

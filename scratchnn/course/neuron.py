@@ -4,21 +4,27 @@
     NeuronExplorer(sigmoid)                        # notebook 01's sigmoid (or relu): sliders w1, w2, b
     ActivationExplorer(X_test, y_test, params, dense_forward, relu, softmax)   # notebook 01's functions
     ActivationExplorer(X_test, y_test, net.params(), dense_forward, relu, softmax)   # 10: the trained net
+    ActivationExplorer(..., draw=True)             # 10: or draw your own digit on a pad beside the slider
 
 ``NeuronExplorer(activation)`` shows ``a = activation(w1 x1 + w2 x2 + b)`` over the plane as a
 colour map, with the decision line ``w1 x1 + w2 x2 + b = 0`` on it: move a weight and the line
 turns, move the bias and it shifts. ``ActivationExplorer`` runs one digit through the learner's
 layers, ``A_l = relu(dense_forward(A_{l-1}, W_l, b_l))`` with ``softmax`` at the end, exactly as
-notebook 01 prints its shapes, and shows every layer's activations as bars; a slider picks the digit.
+notebook 01 prints its shapes, and shows every layer's activations as bars; a slider picks the digit,
+or (``draw=True``) you draw one on a ``DrawingPad``, made MNIST-like as the pad does for a net.
 """
 from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
 
-from ._parts import FigureImage, Paced, TeachingWidget, slider
+from ..draw import CANVAS_SIZE, PEN_WIDTH
+from ..pad.pad import DrawingPad
+from ._parts import FigureImage, Paced, TeachingWidget, button, slider
 
 EXTENT = 3.0
+#: The look-inside pad's side in pixels; its pen keeps the course pad's width-to-side ratio.
+PAD_SIZE = 168
 
 
 def _nice(v):
@@ -105,12 +111,15 @@ class ActivationExplorer(TeachingWidget):
     ``explorer.show_digit(i)`` is what the slider calls; ``explorer.activations`` holds
     ``[x, A1, ..., P]`` for the digit shown. Beside the digit, a look inside (notebook 10): what
     each pixel gave the most active first-layer unit, ``x_i * W1[i, j]`` (``explorer.contributions``,
-    red pushes it up, blue down). ``hide`` takes ``"digit"``.
+    red pushes it up, blue down). With ``draw=True`` a drawing pad sits beside the slider:
+    ``explorer.pad`` (a ``DrawingPad``), whose 28x28 image replaces the test digit while it holds
+    ink (``explorer.drawn`` is True); its Clear button, or moving the slider, brings the test digit
+    back. ``hide`` takes ``"digit"`` (and ``"draw"``, the pad with its button).
     """
 
     label = "a digit's activations, layer by layer"
 
-    def __init__(self, X, y, params, dense_forward, relu, softmax, index=0, hide=()):
+    def __init__(self, X, y, params, dense_forward, relu, softmax, index=0, draw=False, hide=()):
         if len(params) % 2 or not params:
             raise ValueError(f"params must be [W1, b1, W2, b2, ...], got {len(params)} arrays")
         self.X, self.y, self.params = np.asarray(X), np.asarray(y), list(params)
@@ -149,9 +158,21 @@ class ActivationExplorer(TeachingWidget):
         self.controls["digit"].add_class("scratchnn-digit-slider")
         self.controls["digit"].observe(lambda change: self.show_digit(change["new"]), "value")
         self._redraw = Paced(self._show)
-        self.index = index
+        self.index, self.drawn, self.pad, self._pen_up = index, False, None, True
+        # What is shown, as data attributes for tests: data-source (test or drawing), data-index, data-says,
+        # data-final (0 while the pen is down: the picture of a drawing still growing).
+        self.status = widgets.HTML()
+        self.status.add_class("scratchnn-activation-status")
+        rows = [self.controls["digit"], self.status, self.picture.image]
+        if draw:
+            self.pad = DrawingPad(size=PAD_SIZE, pen_width=PEN_WIDTH * PAD_SIZE / CANVAS_SIZE)
+            self.pad.observe_drawing(self._on_drawing)
+            clear = button("Clear", "wipe your drawing and show the test digit again")
+            clear.on_click(lambda _: self.pad.clear())
+            self.controls["draw"] = widgets.VBox([widgets.HTML("or draw a digit:"), self.pad, clear])
+            rows = [widgets.HBox([self.controls["draw"], widgets.VBox(rows)])]
         self._show()
-        self._build([self.controls["digit"], self.picture.image], hide)
+        self._build(rows, hide)
 
     def _forward(self, X):
         """``[X, A1, ..., P]``: notebook 01's loop, ReLU after each layer but the last, softmax there."""
@@ -166,15 +187,23 @@ class ActivationExplorer(TeachingWidget):
     def show_digit(self, index):
         if not 0 <= int(index) < len(self.X):
             raise ValueError(f"index must be in 0..{len(self.X) - 1}, got {index}")
-        self.index = int(index)
+        self.index, self.drawn, self._pen_up = int(index), False, True
+        self._redraw()
+
+    def _on_drawing(self, pad, final):
+        """The pad's observer (it calls at most every ``pad.throttle`` seconds, and when the pen
+        lifts): show the drawing while it holds ink, the slider's test digit once it is cleared."""
+        self.drawn, self._pen_up = bool(pad.strokes), final
         self._redraw()
 
     def _show(self):
-        x = self.X[self.index:self.index + 1]
+        x = self.pad.image().reshape(1, 784) if self.drawn else self.X[self.index:self.index + 1]
         self.activations = [a[0] for a in self._forward(x)]
         self._digit.set_data(x.reshape(28, 28))
         P = self.activations[-1]
-        self._title.set_text(f"label {self.y[self.index]}, net says {int(P.argmax())}")
+        says = int(P.argmax())
+        seen = "your drawing" if self.drawn else f"label {self.y[self.index]}"
+        self._title.set_text(f"{seen}, net says {says}")
         self.top_unit = int(np.argmax(self.activations[1]))
         self.contributions = (x[0] * self.params[0][:, self.top_unit]).reshape(28, 28)
         scale = float(np.abs(self.contributions).max()) or 1.0
@@ -185,3 +214,11 @@ class ActivationExplorer(TeachingWidget):
             for bar, a in zip(bars, A):
                 bar.set_height(a)
         self.picture.show()
+        source = "drawing" if self.drawn else "test"
+        self.status.value = (f"<span data-source='{source}' data-index='{self.index}' data-says='{says}' "
+                             f"data-final='{int(self._pen_up)}'>{seen}: the net says {says} "
+                             f"(p = {float(P[says]):.2f})</span>")
+        # The pacing interval counts from the end of this picture, not its start: when a picture takes
+        # longer than the interval (a busy machine), the pad's next event would otherwise draw the next
+        # one at once, every mouse move would cost a picture, and the kernel fell seconds behind the pen.
+        self._redraw.throttle.wait(force=True)

@@ -1,9 +1,9 @@
 """Real-browser harness: JupyterLab and Voila servers, headless Chromium, and a driver for the pad.
 
-Used by the fixtures in ``conftest.py`` and by ``benchmarks/bench_browser.py``. Everything a run
-creates (runtime files, settings, workspaces, IPython history, the notebook copies) lives in one
-temp dir that is removed afterwards. `Server.stop()` ends a server and its kernels even when a
-test failed half-way (fixture finalizers call it).
+Used by the fixtures (``conftest.py``'s and the tests' own, which start servers through `serving`)
+and by the benchmarks. Everything a run creates (runtime files, settings, workspaces, IPython
+history, the notebook copies) lives in one temp dir that is removed afterwards. `Server.stop()`
+ends a server and its kernels even when a test failed half-way (fixture finalizers call it).
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from scratchnn.pad.app import process
@@ -116,7 +117,7 @@ FRONTENDS = {
 
 def start_jupyterlab(root: Path, frontend: str = "jupyterlab") -> Server:
     """JupyterLab (or Notebook 7, `frontend="notebook7"`) serving `root` on 127.0.0.1 with a random
-    token; `server.token` and `server.notebook_path` (the URL prefix of a notebook) are set."""
+    token; `server.token`, `server.notebook_path` (the URL prefix of a notebook) and `server.root` are set."""
     module, expose, notebook_path = FRONTENDS[frontend]
     port, token = free_port(), secrets.token_hex(16)
     # Voila's server extension (/voila/render/...) reads voila.json from the server's working
@@ -127,7 +128,7 @@ def start_jupyterlab(root: Path, frontend: str = "jupyterlab") -> Server:
             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", expose]
     server = Server(argv, env=quiet_jupyter_env(root), cwd=root, log_path=root / f"{frontend}.log",
                     url=f"http://127.0.0.1:{port}", ready_path="/api/status?token=" + token)
-    server.token, server.notebook_path = token, notebook_path
+    server.token, server.notebook_path, server.root = token, notebook_path, root
     return server
 
 
@@ -142,6 +143,24 @@ def copy_notebook(src: Path, root: Path) -> Path:
 
 def make_root(prefix: str = "scratchnn-browser-") -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+@contextmanager
+def serving(paths, frontend: str = "jupyterlab", prefix: str = "scratchnn-browser-"):
+    """A server (`start_jupyterlab`) on a temp root holding copies of `paths` (at their paths in the
+    repo), so running them never writes into the repo; stopped with its kernels, and the root
+    removed, on exit, even when the server failed to start or a test failed."""
+    root = make_root(prefix)
+    try:
+        for path in paths:
+            copy_notebook(path, root)
+        server = start_jupyterlab(root, frontend=frontend)
+        try:
+            yield server
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def launch_chromium(playwright):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
 
 import browser_harness as H
 import pytest
@@ -52,16 +51,8 @@ def lab_server(chromium):
     """JupyterLab on 127.0.0.1 (random port and token) serving a temp copy of the course notebook,
     so running it never writes into the repo. Stopped with its kernels at the end of the session."""
     assert H.DRAW_NOTEBOOK.exists(), f"expected the drawing notebook at {H.DRAW_NOTEBOOK}"
-    root = H.make_root()
-    H.copy_notebook(H.DRAW_NOTEBOOK, root)
-    try:
-        server = H.start_jupyterlab(root)
-    except BaseException:
-        shutil.rmtree(root, ignore_errors=True)
-        raise
-    yield server
-    server.stop()
-    shutil.rmtree(root, ignore_errors=True)
+    with H.serving([H.DRAW_NOTEBOOK]) as server:
+        yield server
 
 
 @pytest.hookimpl(hookwrapper=True)

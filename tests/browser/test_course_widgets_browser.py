@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
+import time
 
 import browser_harness as H
 import pytest
@@ -18,9 +18,10 @@ import pytest
 pytestmark = pytest.mark.browser
 
 DEMO = H.REPO / "tests" / "data" / "widgets_demo.ipynb"
-WIDGETS = 3                     # the demo's: BackwardStepper, OptimizerPlayground, Playground2D
+WIDGETS = 7                     # the demo's: BackwardStepper, OptimizerPlayground, Playground2D, NeuronExplorer,
+                                # ActivationExplorer (with its pad), GradientNudge, InitScaleExplorer
 SERVED = [DEMO, H.REPO / "tests" / "_notebook_code.py",
-          *sorted((H.REPO / "notebooks").glob("0[346]_*.ipynb"))]
+          *sorted((H.REPO / "notebooks").glob("0[12346]_*.ipynb"))]
 
 # Watches one widget's main picture (its first <img class="scratchnn-picture">, the one updated last
 # when a widget has several): each new source loaded is recorded with its page time, and so is every
@@ -49,17 +50,8 @@ def our_errors(page):
 @pytest.fixture(scope="module", params=["jupyterlab", "notebook7"])
 def demo_server(chromium, request):
     """JupyterLab, then Notebook 7, serving a temp copy of the demo notebook and what it reads."""
-    root = H.make_root("scratchnn-widgets-")
-    for path in SERVED:
-        H.copy_notebook(path, root)
-    try:
-        server = H.start_jupyterlab(root, frontend=request.param)
-    except BaseException:
-        shutil.rmtree(root, ignore_errors=True)
-        raise
-    yield server
-    server.stop()
-    shutil.rmtree(root, ignore_errors=True)
+    with H.serving(SERVED, frontend=request.param, prefix="scratchnn-widgets-") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -224,6 +216,104 @@ def test_playground_trains_steps_and_takes_clicked_points(demo_page):
                         arg=[points], timeout=15_000, polling=50)
     assert not our_errors(demo_page), our_errors(demo_page)
     H.SUMMARY.append("2-D playground Step click -> new picture (ms): " + " ".join(f"{t:.0f}" for t in steps))
+
+
+@pytest.fixture()
+def lab_page(request, demo_server):
+    """The demo page, in JupyterLab only: the widgets below are made of parts already driven in
+    Notebook 7 (the pictures and sliders above, the pad in test_notebook7_drawing.py), so once keeps
+    the browser time small."""
+    if demo_server.notebook_path != "/lab/tree/":
+        pytest.skip("the neuron, activation, nudge and init-scale widgets: driven in JupyterLab only")
+    return request.getfixturevalue("demo_page")
+
+
+def drag_changes_the_picture(page, root, handle, dx_steps, attribute=None):
+    """Drag a slider of widget `root` with the mouse; the picture must change, and so must
+    `attribute` if given (a locator and the name of a data attribute holding the numbers shown).
+    Returns the latencies from each mouse move to the new picture."""
+    p = page.page
+    p.evaluate(PROBE_JS, [root])
+    shown, before = attribute and attribute[0].get_attribute(attribute[1]), picture(p, root)
+    latencies = drag_latencies(p, root, handle, dx_steps)
+    settle(p)
+    if attribute:
+        assert attribute[0].get_attribute(attribute[1]) != shown, f"dragging {handle} left {attribute[1]}={shown}"
+    assert changed_pixels(before, picture(p, root)) > 0.002, f"dragging {handle} left the picture as it was"
+    assert not our_errors(page), our_errors(page)
+    return latencies
+
+
+def test_neuron_explorer_w1_drag_turns_the_decision_line_on_screen(lab_page):
+    root = ".scratchnn-neuronexplorer"
+    status = lab_page.page.locator(f"{root} .scratchnn-neuron-status span").first
+    latencies = drag_changes_the_picture(lab_page, root, ".scratchnn-w1", [-6] * 4, (status, "data-w"))
+    assert float(status.get_attribute("data-w").split(",")[0]) < 1.0, "w1 dragged left but did not fall"
+    H.SUMMARY.append("neuron explorer w1 move -> new picture (ms): " + " ".join(f"{t:.0f}" for t in latencies))
+
+
+def test_gradient_nudge_h_drag_moves_the_loss_and_the_prediction(lab_page):
+    root = ".scratchnn-gradientnudge"
+    table = lab_page.page.locator(f"{root} .scratchnn-nudge-status table").first
+    latencies = drag_changes_the_picture(lab_page, root, ".scratchnn-h", [8] * 4, (table, "data-actual"))
+    H.SUMMARY.append("gradient nudge h move -> new picture (ms): " + " ".join(f"{t:.0f}" for t in latencies))
+
+
+def test_init_scale_drag_changes_the_layer_statistics(lab_page):
+    # toward 0.01 x He: the signal fades layer by layer
+    latencies = drag_changes_the_picture(lab_page, ".scratchnn-initscaleexplorer", ".scratchnn-scalehe", [-10] * 4)
+    H.SUMMARY.append("init scale move -> new picture (ms): " + " ".join(f"{t:.0f}" for t in latencies))
+
+
+def draw_with_mouse(p, canvas, strokes):
+    """Draw strokes given in canvas units (0..1, y downwards) on `canvas` with real mouse moves."""
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box and box["width"] > 50, f"the pad has no usable size on the page: {box}"
+    for stroke in strokes:
+        points = H.PadDriver.to_page(H.densify(stroke), box)
+        p.mouse.move(*points[0])
+        p.mouse.down()
+        for point in points[1:]:
+            p.mouse.move(*point)
+        p.mouse.up()
+
+
+def wait_shown(p, root, timeout_ms=30_000, **want):
+    """Wait until the ActivationExplorer's status span has the data attributes `want` (what the kernel
+    shows: source, index, final) and its picture has loaded; on timeout say what it showed."""
+    try:
+        p.wait_for_function("""([root, want]) => {
+            const s = document.querySelector(root + ' .scratchnn-activation-status span');
+            const img = document.querySelector(root + ' img.scratchnn-picture');
+            return !!s && Object.entries(want).every(([k, v]) => s.dataset[k] === v) && img.complete; }""",
+                            arg=[root, {k: str(v) for k, v in want.items()}], timeout=timeout_ms, polling=50)
+    except Exception as e:  # playwright TimeoutError; re-raise with the evidence
+        shown = p.locator(f"{root} .scratchnn-activation-status span").first.evaluate("e => ({...e.dataset})")
+        raise AssertionError(f"expected the explorer to show {want}, it shows {shown}") from e
+
+
+def test_activation_explorer_follows_the_digit_slider_and_a_digit_drawn_with_the_mouse(lab_page):
+    p, root = lab_page.page, ".scratchnn-activationexplorer"
+    slide = drag_changes_the_picture(lab_page, root, ".scratchnn-digit-slider", [4] * 3)
+    index = p.locator(f"{root} .scratchnn-digit-slider .widget-readout").first.inner_text().strip()
+    wait_shown(p, root, source="test", index=index)
+    test_digit = picture(p, root)
+    draw_with_mouse(p, p.locator(f"{root} .scratchnn-pad").first, H.digit_strokes(7))
+    wait_shown(p, root, source="drawing", final=1)              # the whole stroke, pen lifted
+    assert changed_pixels(test_digit, picture(p, root)) > 0.002, "a digit drawn on the pad left the picture as it was"
+    pr = probe(p)
+    after_up = [t - pr["ups"][-1] for t in pr["loads"] if t > pr["ups"][-1]]
+    p.locator(f"{root} .scratchnn-clear").first.click()
+    wait_shown(p, root, source="test", index=index)
+    deadline = time.monotonic() + 10                            # the picture's message may trail the status's
+    while changed_pixels(test_digit, picture(p, root)) >= 0.0005:
+        assert time.monotonic() < deadline, "Clear did not bring the test digit's picture back"
+        time.sleep(0.2)
+    assert not our_errors(lab_page), our_errors(lab_page)
+    H.SUMMARY.append("activation explorer digit move -> new picture (ms): " + " ".join(f"{t:.0f}" for t in slide))
+    H.SUMMARY.append("activation explorer pen up -> last picture (ms): "
+                     + (f"{after_up[-1]:.0f}" if after_up else "none after it (the last move's picture was final)"))
 
 
 def test_voila_shows_the_widgets_live_and_hides_their_static_pictures(chromium, demo_server):

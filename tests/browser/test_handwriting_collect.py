@@ -4,8 +4,6 @@ notebook 12's own pad cell in a fresh kernel.
 """
 from __future__ import annotations
 
-import shutil
-
 import browser_harness as H
 import pytest
 
@@ -33,15 +31,12 @@ def activate_cell(page, text):
 @pytest.fixture()
 def lab_13(chromium):
     """A JupyterLab serving a temp copy of notebooks 12 and 13 (nothing is written into the repo)."""
-    root = H.make_root()
-    for notebook in (TEACH, H.DRAW_NOTEBOOK):
-        H.copy_notebook(notebook, root)
-    server = H.start_jupyterlab(root)
-    page = H.BrowserPage(chromium)
-    yield root / "notebooks", server, page
-    page.close()
-    server.stop()
-    shutil.rmtree(root, ignore_errors=True)
+    with H.serving([TEACH, H.DRAW_NOTEBOOK]) as server:
+        page = H.BrowserPage(chromium)
+        try:
+            yield server.root / "notebooks", server, page
+        finally:
+            page.close()
 
 
 def run_and_wait(page, timeout_ms=240_000):

@@ -3,7 +3,6 @@ draw with the mouse, read the bars."""
 from __future__ import annotations
 
 import re
-import shutil
 
 import browser_harness as H
 import pytest
@@ -20,24 +19,16 @@ NOTEBOOK7_OWN_ERROR = re.compile(r"^pageerror: Cannot read properties of undefin
 @pytest.fixture(scope="module")
 def notebook7(chromium):
     """Notebook 7 serving a temp copy of the drawing notebook, opened and run top to bottom."""
-    root = H.make_root()
-    H.copy_notebook(H.DRAW_NOTEBOOK, root)
-    try:
-        server = H.start_jupyterlab(root, frontend="notebook7")
-    except BaseException:
-        shutil.rmtree(root, ignore_errors=True)
-        raise
-    page = H.BrowserPage(chromium)
-    try:
-        H.open_and_run_in_lab(page.page, server, REL_PATH)
-        yield page, H.PadDriver(page.page)
-    except BaseException:
-        page.save_failure("notebook7-setup")
-        raise
-    finally:
-        page.close()
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
+    with H.serving([H.DRAW_NOTEBOOK], frontend="notebook7") as server:
+        page = H.BrowserPage(chromium)
+        try:
+            H.open_and_run_in_lab(page.page, server, REL_PATH)
+            yield page, H.PadDriver(page.page)
+        except BaseException:
+            page.save_failure("notebook7-setup")
+            raise
+        finally:
+            page.close()
 
 
 @pytest.mark.parametrize("digit", [1, 7])
