@@ -26,8 +26,9 @@ pytest.importorskip("nbgrader")
 
 GRADED = ("04_backprop", "05_softmax")
 #: The errors an untouched student notebook may show, each as one ❌ line matching its pattern: a stub or a
-#: check says "not yet"; a cell that uses what a failed cell above should have defined says to run that first.
-ONE_LINE_ERRORS = {"NotWritten": r"not (written )?yet", "CheckFailed": r"not (written )?yet",
+#: check says "not yet" (or names the my_*.py file an earlier notebook writes); a cell that uses what a failed cell
+#: above should have defined says to run that first.
+ONE_LINE_ERRORS = {"NotWritten": r"not (written )?yet", "CheckFailed": r"not (written )?yet|\.py is missing",
                    "NameError": r"run the cells above this one first"}
 #: The core the learner writes (issue 9): each a stub in the student version with a graded check.
 CORE = {"dense_layer", "relu", "my_layers", "net_backward", "softmax", "SoftmaxCrossEntropy",
