@@ -7,35 +7,35 @@ writers were neat and their digits carefully centred.
 
 ``Augment(...)`` is what ``Net.fit(..., augment=...)`` takes: a callable
 ``augment(X_batch, rng) -> X_batch`` on flattened square images, vectorised over
-the batch (no Python loop per image).
+the batch (no Python loop per image). Each random function draws its parameters and
+calls a deterministic one, which notebook 13 checks the learner's own versions against:
+``affine`` (rotate, zoom, shear, stretch, shift), ``thicken`` and ``thin``.
 """
 from __future__ import annotations
 
 import numpy as np
 
 
-def random_affine(images, rng, rotate=15.0, scale=(0.85, 1.15), shift=2.0, shear=0.0, aspect=1.0):
-    """Rotate (degrees), scale, stretch, shear and shift each image ``(n, s, s)`` at random, bilinearly.
+def affine(images, rotate_deg=0.0, zoom=1.0, shear=0.0, tx=0.0, ty=0.0, stretch=1.0):
+    """Shear, stretch, rotate, zoom, then shift images ``(n, s, s)`` about their centre, bilinearly.
 
-    ``aspect`` > 1 also stretches each image to a random width:height ratio between
-    ``1/aspect`` and ``aspect`` (drawn evenly on a log scale; area kept).
-
-    Every output pixel looks up where it came from (the inverse map) and blends
-    the four nearest input pixels; outside the image counts as background (0).
+    Each parameter is a number or one value per image. ``rotate_deg`` > 0 turns the digit clockwise
+    as it appears on screen (rows count downwards); ``zoom`` > 1 enlarges it; ``shear`` k slants it
+    (x' = x + k y); ``stretch`` r widens it by r and shortens it by r (x' = r x, y' = y / r: area kept);
+    ``tx``, ``ty`` move it right and down by that many pixels. Every output pixel looks up where it came
+    from (the inverse map) and blends the four nearest input pixels (``bilinear``); outside the image
+    counts as background (0). Whole-pixel shifts alone move the pixels exactly.
     """
     n, s, _ = images.shape
     centre = (s - 1) / 2
-    theta = np.deg2rad(rng.uniform(-rotate, rotate, n))
-    zoom = rng.uniform(scale[0], scale[1], n)
-    k = rng.uniform(-shear, shear, n)
-    tx, ty = rng.uniform(-shift, shift, (2, n))
-    # Inverse of "shear, rotate by theta, zoom", as a 2x2 matrix per image.
+    theta, zoom, k, tx, ty, root = (np.broadcast_to(np.asarray(p, dtype=np.float64), (n,))
+                                    for p in (rotate_deg, zoom, shear, tx, ty, stretch))
+    theta = np.deg2rad(theta)
+    # The inverse of "shear, stretch, rotate by theta, zoom", as a 2x2 matrix per image.
     cos, sin = np.cos(theta) / zoom, np.sin(theta) / zoom
     a, b, c, d = cos, sin, -sin, cos
-    if aspect != 1:  # undo the stretch x' = sqrt(r) x, y' = y / sqrt(r)
-        root = np.exp(rng.uniform(-np.log(aspect), np.log(aspect), n) / 2)
-        a, b, c, d = a / root, b / root, c * root, d * root
-    a, b = a - k * c, b - k * d  # undo the shear x' = x + k y
+    a, b, c, d = a / root, b / root, c * root, d * root   # undo the stretch x' = r x, y' = y / r
+    a, b = a - k * c, b - k * d                           # undo the shear x' = x + k y
     rows, cols = np.mgrid[0:s, 0:s].reshape(2, 1, -1) - centre
     xd, yd = cols - tx[:, None], rows - ty[:, None]
     xs = a[:, None] * xd + b[:, None] * yd + centre
@@ -43,8 +43,27 @@ def random_affine(images, rng, rotate=15.0, scale=(0.85, 1.15), shift=2.0, shear
     return bilinear(images, xs, ys).reshape(n, s, s)
 
 
+def random_affine(images, rng, rotate=15.0, scale=(0.85, 1.15), shift=2.0, shear=0.0, aspect=1.0):
+    """``affine`` with parameters drawn from ``rng``, each image its own: up to ``rotate`` degrees either way, a
+    zoom in ``scale``, a shear up to ``shear``, a shift up to ``shift`` pixels (not whole: bilinear).
+
+    ``aspect`` > 1 also stretches each image to a random width:height ratio between ``1/aspect`` and
+    ``aspect`` (drawn evenly on a log scale; area kept).
+    """
+    n = len(images)
+    rotate_deg = rng.uniform(-rotate, rotate, n)
+    zoom = rng.uniform(scale[0], scale[1], n)
+    k = rng.uniform(-shear, shear, n)
+    tx, ty = rng.uniform(-shift, shift, (2, n))
+    stretch = np.exp(rng.uniform(-np.log(aspect), np.log(aspect), n) / 2) if aspect != 1 else 1.0
+    return affine(images, rotate_deg, zoom, k, tx, ty, stretch)
+
+
 def bilinear(images, xs, ys):
-    """Sample ``images`` (n, s, s) at float coordinates ``xs``, ``ys`` (n, m); zero outside."""
+    """Sample ``images`` (n, s, s) at float coordinates ``xs`` (columns), ``ys`` (rows), each (n, m); zero outside.
+
+    Each value blends the four pixels around its point, weighted by how near each is.
+    """
     n, s, _ = images.shape
     pad = 2
     padded = np.zeros((n, s + 2 * pad, s + 2 * pad), dtype=images.dtype)
@@ -71,16 +90,26 @@ def _plus_neighbours(images):
     return np.stack([p[:, 1:-1, 1:-1], p[:, :-2, 1:-1], p[:, 2:, 1:-1], p[:, 1:-1, :-2], p[:, 1:-1, 2:]])
 
 
+def thicken(images):
+    """Thicker strokes (grey dilation): each pixel becomes the largest of itself and its four neighbours."""
+    return _plus_neighbours(images).max(axis=0)
+
+
+def thin(images):
+    """Thinner strokes (half-strength grey erosion): the mean of each pixel and the smallest of it and its
+    four neighbours."""
+    return 0.5 * images + 0.5 * _plus_neighbours(images).min(axis=0)
+
+
 def random_thickness(images, rng, p_thicker=0.3, p_thinner=0.2):
-    """Make some strokes thicker (grey dilation) and some thinner (half-strength erosion)."""
+    """Make some strokes thicker (``thicken``) and some thinner (``thin``), each image with its own chance."""
     choice = rng.random(len(images))
     thicker, thinner = choice < p_thicker, choice > 1 - p_thinner
     out = images.copy()
     if thicker.any():
-        out[thicker] = _plus_neighbours(images[thicker]).max(axis=0)
+        out[thicker] = thicken(images[thicker])
     if thinner.any():
-        sel = images[thinner]
-        out[thinner] = 0.5 * sel + 0.5 * _plus_neighbours(sel).min(axis=0)
+        out[thinner] = thin(images[thinner])
     return out
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import scratchnn as snn
-from scratchnn.augment import Augment, random_affine, random_thickness
+from scratchnn.augment import Augment, affine, random_affine, random_thickness, thicken, thin
 
 
 @pytest.fixture
@@ -107,3 +107,91 @@ def test_aspect_stretches_width_against_height_keeping_area():
     ratio = widths / heights
     assert ratio.max() > 1.5 and ratio.min() < 1 / 1.5
     assert np.allclose(out.sum(axis=(1, 2)), 100, rtol=0.1)
+
+
+# ------------------------------------------------------------------ the refactor changed no bit
+# Augment as it was before its random functions were split into draws + deterministic `affine`,
+# `thicken` and `thin` (commit a455196), kept verbatim: the shipped models were trained with it, so
+# the same rng must still give the same images, bit for bit, on any machine.
+
+def _old_random_affine(images, rng, rotate=15.0, scale=(0.85, 1.15), shift=2.0, shear=0.0, aspect=1.0):
+    n, s, _ = images.shape
+    centre = (s - 1) / 2
+    theta = np.deg2rad(rng.uniform(-rotate, rotate, n))
+    zoom = rng.uniform(scale[0], scale[1], n)
+    k = rng.uniform(-shear, shear, n)
+    tx, ty = rng.uniform(-shift, shift, (2, n))
+    cos, sin = np.cos(theta) / zoom, np.sin(theta) / zoom
+    a, b, c, d = cos, sin, -sin, cos
+    if aspect != 1:
+        root = np.exp(rng.uniform(-np.log(aspect), np.log(aspect), n) / 2)
+        a, b, c, d = a / root, b / root, c * root, d * root
+    a, b = a - k * c, b - k * d
+    rows, cols = np.mgrid[0:s, 0:s].reshape(2, 1, -1) - centre
+    xd, yd = cols - tx[:, None], rows - ty[:, None]
+    xs = a[:, None] * xd + b[:, None] * yd + centre
+    ys = c[:, None] * xd + d[:, None] * yd + centre
+    return snn.augment.bilinear(images, xs, ys).reshape(n, s, s)
+
+
+def _old_plus_neighbours(images):
+    p = np.pad(images, ((0, 0), (1, 1), (1, 1)))
+    return np.stack([p[:, 1:-1, 1:-1], p[:, :-2, 1:-1], p[:, 2:, 1:-1], p[:, 1:-1, :-2], p[:, 1:-1, 2:]])
+
+
+def _old_random_thickness(images, rng, p_thicker=0.3, p_thinner=0.2):
+    choice = rng.random(len(images))
+    thicker, thinner = choice < p_thicker, choice > 1 - p_thinner
+    out = images.copy()
+    if thicker.any():
+        out[thicker] = _old_plus_neighbours(images[thicker]).max(axis=0)
+    if thinner.any():
+        sel = images[thinner]
+        out[thinner] = 0.5 * sel + 0.5 * _old_plus_neighbours(sel).min(axis=0)
+    return out
+
+
+def _old_augment(aug, X, rng):
+    n, d = X.shape
+    images = _old_random_thickness(X.reshape(n, 28, 28), rng, aug.p_thicker, aug.p_thinner)
+    out = _old_random_affine(images, rng, aug.rotate, aug.scale, aug.shift, aug.shear, aug.aspect)
+    return np.clip(out, 0, 1, out=out).reshape(n, d)
+
+
+@pytest.mark.parametrize("aug", [Augment(), Augment(aspect=1.35, shear=0.25, p_thinner=0.3),   # pretrained, FineTuner
+                                 Augment(rotate=20, scale=(0.8, 1.15), shear=0.25, p_thicker=0.3, p_thinner=0.3,
+                                         aspect=1.35)], ids=repr)
+def test_augment_gives_the_same_images_as_before_the_refactor_bit_for_bit(aug, digits):
+    X, _ = digits
+    for seed in range(3):
+        rng_new, rng_old = np.random.default_rng(seed), np.random.default_rng(seed)
+        for _ in range(2):   # and leaves the generator in the same state
+            assert np.array_equal(aug(X, rng_new), _old_augment(aug, X, rng_old))
+
+
+# ------------------------------------------------------------------ the deterministic functions
+
+def test_affine_turns_clockwise_on_screen_about_the_centre():
+    img = np.zeros((1, 28, 28), np.float32)
+    img[0, 3:14, 13:15] = 1                              # a bar from the top down to the middle
+    assert np.allclose(affine(img, rotate_deg=90), np.rot90(img, k=-1, axes=(1, 2)), atol=1e-6)   # to the right
+    assert np.allclose(affine(img, rotate_deg=-90), np.rot90(img, k=1, axes=(1, 2)), atol=1e-6)
+
+
+def test_affine_takes_one_value_per_image_and_shifts_whole_pixels_exactly(digits):
+    X, _ = digits
+    images = X[:3].reshape(-1, 28, 28)
+    out = affine(images, tx=[3, -2, 0], ty=[0, 1, -4])
+    for image, got, (dx, dy) in zip(images, out, [(3, 0), (-2, 1), (0, -4)]):
+        expected = np.zeros_like(image)
+        expected[max(dy, 0):28 + min(dy, 0), max(dx, 0):28 + min(dx, 0)] = \
+            image[max(-dy, 0):28 + min(-dy, 0), max(-dx, 0):28 + min(-dx, 0)]
+        assert np.array_equal(got, expected)
+
+
+def test_thicken_takes_the_largest_of_each_pixel_and_its_four_neighbours():
+    img = np.zeros((1, 5, 5), np.float32)
+    img[0, 2, 2], img[0, 0, 4] = 1.0, 0.5
+    plus = np.array([[0, 0, 0, 0.5, 0.5], [0, 0, 1, 0, 0.5], [0, 1, 1, 1, 0], [0, 0, 1, 0, 0], [0, 0, 0, 0, 0]])
+    assert np.array_equal(thicken(img)[0], plus)
+    assert np.array_equal(thin(img)[0], 0.5 * img[0])     # no pixel has all four neighbours inked

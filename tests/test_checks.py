@@ -202,3 +202,17 @@ def test_check_lr_finder_passes_the_librarys_finder_and_names_each_common_mistak
         with pytest.raises(CheckFailed, match=r"^❌ LRFinder: not yet\. In the sweep from .*" + hint) as failed:
             grade(Finder)
         assert len(str(failed.value).splitlines()) == 1
+
+
+def test_check_images_names_a_known_mistake_and_ignores_one_that_equals_the_answer(capsys):
+    images = np.random.default_rng(0).random((2, 5, 5)).astype(np.float32)
+    right = snn.augment.affine(images, tx=2)
+    wrapped = np.roll(images, 2, axis=2)
+    mistakes = {"a wrap-around": wrapped, "dx and dy swapped": snn.augment.affine(images, ty=2),
+                "a mistake that gives the right answer here": right}     # never named
+    with pytest.raises(CheckFailed, match="shift: not yet. a wrap-around$"):
+        snn.checks.check_images("shift", wrapped, right, mistakes=mistakes)
+    with pytest.raises(CheckFailed, match="entries differ.*look again"):
+        snn.checks.check_images("shift", images, right, mistakes=mistakes, hint="look again")
+    assert snn.checks.check_images("shift", right + 1e-7, right, mistakes=mistakes)
+    assert capsys.readouterr().out == "✅ shift: right.\n"

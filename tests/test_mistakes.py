@@ -182,6 +182,42 @@ MISTAKES = {
             ("np.concatenate([X, replay[0][r]]), np.concatenate([y, replay[1][r]])",
              "np.concatenate([replay[0][r], X]), np.concatenate([replay[1][r], y])", "Your examples come first", ()),
         ],
+        "shift_images": [
+            ("    out = np.zeros(images.shape, images.dtype)\n", "    return np.roll(images, (dy, dx), axis=(1, 2))\n",
+             "wrap-around", ()),
+            ("    n, h, w = images.shape\n", "    n, h, w = images.shape\n    dx, dy = dy, dx\n", "moved dy pixels right", ()),
+            ("    n, h, w = images.shape\n", "    n, h, w = images.shape\n    dx, dy = -dx, -dy\n", "the other way", ()),
+            ("out = np.zeros(images.shape, images.dtype)", "out = images.copy()", "old pixels stayed", ()),
+            ("out = np.zeros(images.shape, images.dtype)", "out = images", "changed the images it was given", ()),
+        ],
+        "rotate_images": [
+            ("+ np.sin(theta) * rows + centre       # turned back by theta: where it came from\n    ys = -np.sin(theta)",
+             "- np.sin(theta) * rows + centre\n    ys = np.sin(theta)", "forward map", ()),
+            ("ys = -np.sin(theta) * cols", "ys = np.sin(theta) * cols", "each sign", ()),
+            ("np.deg2rad(np.broadcast_to(degrees, (n,)))", "np.broadcast_to(degrees, (n,)).astype(float)", "radians", ()),
+            ("centre = (s - 1) / 2", "centre = 0", "about a corner", ()),
+            ("centre = (s - 1) / 2", "centre = s / 2", "half-way between pixels 13 and 14", ()),
+            ("bilinear(images, xs, ys).reshape(n, s, s)", "bilinear(images, xs, ys)", "one s x s image out", ()),
+        ],
+        "thicken": [
+            ("[(1, 0), (-1, 0), (0, 1), (0, -1)]", "[(1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1)]",
+             "diagonal", ()),
+            ("np.maximum.reduce([images, *neighbours])", "np.sum([images, *neighbours], axis=0)", "not their sum", ()),
+            ("np.maximum.reduce([images, *neighbours])", "np.maximum.reduce(neighbours)", "The dot itself", ()),
+            ("shift_images(images, dx, dy)", "np.roll(images, (dy, dx), axis=(1, 2))", "wrap-around", ()),
+            ("    neighbours = [shift_images(images, dx, dy) for dx, dy in [(1, 0), (-1, 0), (0, 1), (0, -1)]]\n"
+             "    return np.maximum.reduce([images, *neighbours])\n",
+             "    for dx, dy in [(1, 0), (-1, 0), (0, 1), (0, -1)]:\n"
+             "        np.maximum(images, shift_images(images, dx, dy), out=images)\n    return images\n",
+             "changed the images it was given", ()),
+        ],
+        "my_augment": [
+            ("rng.uniform(-15, 15, n)", "np.random.uniform(-15, 15, n)", "from rng", ()),
+            ("rng.uniform(-15, 15, n)", "rng.uniform(-90, 90, n)", "Too strong", ()),
+            ("images = rotate_images(X.reshape(n, 28, 28), rng.uniform(-15, 15, n))", "images = X.reshape(n, 28, 28)",
+             "changed the batch it was given", ()),
+            ("    return images.reshape(n, 784)", "    return X.copy()", "came back unchanged", ()),
+        ],
     },
 }
 

@@ -298,6 +298,22 @@ def check_close(label, mine, expected, rtol=1e-5, atol=1e-8, hint="", batch=None
     return check(label, False, " ".join(s for s in (detail, diagnose(mine, expected, batch), hint) if s))
 
 
+def check_images(label, mine, expected, mistakes=None, hint="", atol=1e-5):
+    """``check_close`` for a batch of images that first names a known mistake.
+
+    ``mistakes`` is ``{hint: the images that mistake gives}`` (a wrap-around, a swapped axis, ...); a
+    wrong answer equal to one of them fails with its hint, any other with ``check_close``'s detail and
+    ``hint``.
+    """
+    array = np.asarray(mine) if mine is not None else None
+    if array is not None and array.dtype.kind in "fiub" and array.shape == np.shape(expected) \
+            and not np.allclose(array, expected, rtol=0, atol=atol):
+        for mistake_hint, wrong in (mistakes or {}).items():
+            if np.allclose(array, wrong, rtol=0, atol=atol) and not np.allclose(wrong, expected, rtol=0, atol=atol):
+                check(label, False, mistake_hint)
+    return check_close(label, mine, expected, rtol=0, atol=atol, hint=hint)
+
+
 def check_grads(label, mine, expected, names, mistakes=None, batch=None):
     """Grade a whole net's gradients: ``mine`` must be the arrays ``expected`` (named ``names``), in order.
 

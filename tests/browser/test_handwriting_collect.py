@@ -68,7 +68,7 @@ def test_collect_three_mouse_drawn_digits_fine_tune_and_load_the_result_in_12(la
                            timeout=240_000, polling=200)
     run_and_wait(page)
 
-    activate_cell(page, "collector = Collector(my_net)")
+    activate_cell(page, "collector = Collector(net_augmented)")
     collector = page.locator(COLLECT).first
     pad = collector.locator(H.PAD).first
     canvas = pad if pad.evaluate("e => e.tagName") == "CANVAS" else pad.locator("canvas").first
