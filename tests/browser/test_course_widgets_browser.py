@@ -275,8 +275,9 @@ def test_the_saved_notebook_reopened_shows_the_static_pictures(chromium, demo_se
             [getComputedStyle(i.closest('.jp-OutputArea-child')).display, i.naturalWidth > 100])""")
         assert len(shown) == WIDGETS and all(display != "none" and loaded for display, loaded in shown), shown
         assert p.locator(".scratchnn-live").count() == 0
-        views = p.evaluate("""() => [...document.querySelectorAll('.jp-OutputArea-child:has(+ .jp-OutputArea-child
-            .jp-RenderedImage) .jp-OutputArea-output')].map(e => e.innerText.trim())""")
+        views = p.evaluate("""() => [...document.querySelectorAll(
+            '.jp-OutputArea-child:has(+ .jp-OutputArea-child .jp-RenderedImage) .jp-OutputArea-output')]
+            .map(e => e.innerText.trim())""")
         H.SUMMARY.append(f"saved notebook reopened: {len(shown)} static pictures shown; the widget outputs say {views}")
     finally:
         page.close()
