@@ -38,7 +38,8 @@ def to_html(notebook):
 
 def pictures(page):
     """The PNGs an HTML export shows as images (the static pictures are the widget cells' ones)."""
-    return [base64.b64decode(b64) for b64 in re.findall(r'<img [^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)]
+    return [base64.b64decode(b64)
+            for b64 in re.findall(r'<img [^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)]
 
 
 def widget_outputs(notebook):
