@@ -95,7 +95,8 @@ class Picture(widgets.Image):
     """An ``ipywidgets.Image`` of PNG bytes (``value``, as for any Image) that reaches the browser as a
     ``data:`` URL (``format="url"``). The stock Image view shows PNG bytes through a ``blob:`` URL,
     which Chromium fetches through its browser process before decoding: a median of 5-8 ms per picture
-    in an idle page, against 0.4-2 ms for a data URL of the same picture. The value travels as a binary buffer either way."""
+    in an idle page, against 0.4-2 ms for a data URL of the same picture. The value travels as a
+    binary buffer either way."""
 
     format = Unicode("url").tag(sync=True)
     value = CByteMemoryView(help="PNG bytes").tag(sync=True, to_json=_data_url)
