@@ -43,7 +43,7 @@ def pictures(page):
 
 
 def widget_outputs(notebook):
-    """Per widget cell, its display outputs' mime types, in order."""
+    """Per widget cell, its display_data outputs, in order."""
     cells = [c for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code"]
     widget_cells = [c for c in cells if any(n in "".join(c["source"]) for n in WIDGETS)]
     assert len(widget_cells) == len(WIDGETS)
