@@ -150,8 +150,12 @@ def browser_side(n):
                 sign = -sign
             row("OptimizerPlayground", "lr slider move", drags[:n])
             T.settle(p)
-            scrub = T.drag_latencies(p, ".scratchnn-optimizerplayground", ".scratchnn-step-slider", [-12] * min(n, 8))
-            row("OptimizerPlayground", "step slider move", scrub)
+            scrub, sign = [], -1                 # from the last step: left first, then back
+            while len(scrub) < n:
+                scrub += T.drag_latencies(p, ".scratchnn-optimizerplayground", ".scratchnn-step-slider",
+                                          [12 * sign] * 5)
+                sign = -sign
+            row("OptimizerPlayground", "step slider move", scrub[:n])
             got, _, _ = T.click_latencies(p, ".scratchnn-playground2d", ".scratchnn-step", n)
             row("Playground2D", "Step click", got)
             errors = page.js_errors()

@@ -5,7 +5,9 @@
 
 Each notebook runs in its own new kernel with the notebook's folder as working directory (as in
 JupyterLab and under nbval); the per-cell execution timestamps nbclient records are dropped so
-that a re-run changes only what the code printed. Prints each notebook's wall-clock time, kernel
+that a re-run changes only what the code printed. No widget state is saved: a teaching widget leaves
+a static picture beside its view (scratchnn/course/_parts.py), which is what a reader without a kernel
+sees, and the state would store that picture again. Prints each notebook's wall-clock time, kernel
 start included, and fails on the first cell that raises.
 """
 from __future__ import annotations
@@ -24,9 +26,10 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 def execute(path: Path, timeout: int = 300) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=False,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     seconds = time.perf_counter() - start
+    nb.metadata.pop("widgets", None)                   # state an earlier run saved
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     nbformat.write(nb, path)

@@ -124,7 +124,9 @@ class OptimizerPlayground(TeachingWidget):
         self.controls["step"] = widgets.IntSlider(value=steps, min=0, max=steps, description="step",
                                                   layout=widgets.Layout(width="400px"))
         self.controls["step"].add_class("scratchnn-step-slider")
-        widgets.jslink((self.controls["play"], "value"), (self.controls["step"], "value"))
+        # Play moves the slider in the browser; where a dragged slider went, Play learns from here
+        # (set() below): a drag sends the kernel one message per move, not one per widget (jslink).
+        widgets.jsdlink((self.controls["play"], "value"), (self.controls["step"], "value"))
         for name, control in self.controls.items():
             if name != "play":
                 control.observe(lambda change, name=name: self._on_control(name, change["new"]), "value")
@@ -151,7 +153,7 @@ class OptimizerPlayground(TeachingWidget):
             if value is not None:
                 setattr(self, name, float(value))
         if step is not None:
-            self.step = int(min(max(step, 0), self.steps))
+            self.step = self.controls["play"].value = int(min(max(step, 0), self.steps))
         if any(v is not None for v in (landscape, beta, beta1, beta2)):
             self._recompute(self.optimizers)
         elif lr:

@@ -42,7 +42,7 @@ from ..optim import Adam
 from ..pacing import Wakeup
 from ..pad import _ipycanvas
 from ..pad._ipycanvas import FilteredCanvas, hold_canvas
-from ._parts import FigureImage, Paced, TeachingWidget, button, png_bytes, slider
+from ._parts import FigureImage, Paced, Picture, TeachingWidget, button, png_bytes, slider
 
 #: Seconds of training per chunk while Train runs (the kernel answers clicks between chunks).
 TRAIN_BUDGET = 0.03
@@ -154,7 +154,7 @@ class Playground2D(TeachingWidget):
         ax.xaxis.label.set_size(8)
         self._loss_ax, self._loss_line = ax, ax.plot([], [], ".-", color="k", lw=1.2, ms=3)[0]  # dots: epoch 1 shows
         self.picture.animate([self._loss_line])
-        self.units = widgets.Image(format="png")
+        self.units = Picture()
         self.units.add_class("scratchnn-picture")
         self.status = widgets.HTML()
         self.status.add_class("scratchnn-playground-status")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import time
 
 import browser_harness as H
@@ -105,11 +106,14 @@ def settle(p, quiet_ms=400, timeout_ms=15_000):
                         arg=[quiet_ms], timeout=timeout_ms, polling=50)
 
 
+# Each widget's static picture: the image output right after the output holding its live view.
+STATIC_JS = """() => [...document.querySelectorAll('.jp-OutputArea-child:has(.scratchnn-live) + .jp-OutputArea-child')]
+    .map(e => e.querySelector('.jp-RenderedImage')).map(e => e ? getComputedStyle(e).display : 'no picture')"""
+
+
 def test_the_static_picture_is_hidden_beside_the_live_widget(demo_page):
-    p = demo_page.page
-    shown = p.evaluate("""() => [...document.querySelectorAll('.scratchnn-static')]
-        .map(e => getComputedStyle(e).display)""")
-    assert shown and set(shown) == {"none"}, f"static pictures beside live widgets: {shown}"
+    shown = demo_page.page.evaluate(STATIC_JS)
+    assert shown == ["none"] * WIDGETS, f"static pictures beside live widgets: {shown}"
 
 
 def click_latencies(p, root, button, clicks):
@@ -326,11 +330,44 @@ def test_voila_shows_the_widgets_live_and_hides_their_static_pictures(chromium, 
         p.wait_for_function(f"() => document.querySelectorAll('.scratchnn-live img.scratchnn-picture')"
                             f".length >= {WIDGETS}",
                             timeout=180_000, polling=200)
-        shown = p.evaluate("() => [...document.querySelectorAll('.scratchnn-static')]"
-                           ".map(e => getComputedStyle(e).display)")
-        assert shown and set(shown) == {"none"}, f"static pictures beside live widgets in Voila: {shown}"
+        shown = p.evaluate(STATIC_JS)
+        assert shown == ["none"] * WIDGETS, f"static pictures beside live widgets in Voila: {shown}"
         latencies, before, after = click_latencies(p, ".scratchnn-backwardstepper", ".scratchnn-step", 3)
         assert changed_pixels(before, after) > 0.001
         assert not our_errors(page), our_errors(page)
+    finally:
+        page.close()
+
+
+def test_the_saved_notebook_reopened_shows_the_static_pictures(chromium, demo_server, demo_page):
+    """Save the run notebook (JupyterLab saves no widget state by default, nor does
+    tools/execute_notebooks.py), open the saved file without running it: each widget's output has no
+    model to show, so the static picture after it shows, loaded."""
+    if demo_server.notebook_path != "/lab/tree/":
+        pytest.skip("the saved file is the same for both front ends")
+    H.lab_execute(demo_page.page, "docmanager:save")
+    data = demo_server.log_path.parent / "tests" / "data"
+    saved, reopened = data / DEMO.name, data / "reopened.ipynb"
+    deadline = time.monotonic() + 30
+    while '"image/png"' not in saved.read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    shutil.copy2(saved, reopened)
+    page = H.BrowserPage(chromium, viewport=(1400, 1100))
+    try:
+        p = page.page
+        p.goto(f"{demo_server.url}/lab/tree/tests/data/{reopened.name}?token={demo_server.token}&reset")
+        H.wait_lab_notebook_ready(p)
+        p.wait_for_function(f"() => document.querySelectorAll('.jp-RenderedImage img').length >= {WIDGETS}",
+                            timeout=30_000, polling=100)
+        p.wait_for_function("() => [...document.querySelectorAll('.jp-RenderedImage img')].every(i => i.complete)",
+                            timeout=30_000, polling=100)
+        shown = p.evaluate("""() => [...document.querySelectorAll('.jp-RenderedImage img')].map(i =>
+            [getComputedStyle(i.closest('.jp-OutputArea-child')).display, i.naturalWidth > 100])""")
+        assert len(shown) == WIDGETS and all(display != "none" and loaded for display, loaded in shown), shown
+        assert p.locator(".scratchnn-live").count() == 0
+        views = p.evaluate("""() => [...document.querySelectorAll(
+            '.jp-OutputArea-child:has(+ .jp-OutputArea-child .jp-RenderedImage) .jp-OutputArea-output')]
+            .map(e => e.innerText.trim())""")
+        H.SUMMARY.append(f"saved notebook reopened: {len(shown)} static pictures shown; the widget outputs say {views}")
     finally:
         page.close()
