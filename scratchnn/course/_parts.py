@@ -46,8 +46,9 @@ HIDE_STATIC_CSS = ("<style>.jp-OutputArea-child:has(.scratchnn-live) + .jp-Outpu
 
 
 class Paced:
-    """Calls ``action()`` at most every ``interval`` seconds of ``clock`` while events come, and
-    once after the last one (no event is left unanswered, however fast they come)."""
+    """Calls ``action()`` at most once per ``interval`` seconds of ``clock``, counted from the end of the
+    last call, while events come, and once after the last one (no event is left unanswered, however fast
+    they come)."""
 
     def __init__(self, action, interval=REDRAW_INTERVAL, clock=time.monotonic):
         self.action = action
@@ -72,6 +73,10 @@ class Paced:
     def _run(self):
         self.pending = False
         self.action()
+        # The interval counts from the end of the action, not its start: when a picture takes longer
+        # than the interval (a busy machine), the next event would otherwise draw at once, every event
+        # would cost a picture, and the kernel would fall seconds behind a dragged slider or a pen.
+        self.throttle.wait(force=True)
 
 
 def png_bytes(rgb):

@@ -218,7 +218,3 @@ class ActivationExplorer(TeachingWidget):
         self.status.value = (f"<span data-source='{source}' data-index='{self.index}' data-says='{says}' "
                              f"data-final='{int(self._pen_up)}'>{seen}: the net says {says} "
                              f"(p = {float(P[says]):.2f})</span>")
-        # The pacing interval counts from the end of this picture, not its start: when a picture takes
-        # longer than the interval (a busy machine), the pad's next event would otherwise draw the next
-        # one at once, every mouse move would cost a picture, and the kernel fell seconds behind the pen.
-        self._redraw.throttle.wait(force=True)
