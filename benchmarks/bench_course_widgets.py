@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -121,50 +120,37 @@ def browser_side(n):
     import test_course_widgets_browser as T
     from playwright.sync_api import sync_playwright
 
-    root = H.make_root("scratchnn-bench-widgets-")
-    for path in T.SERVED:
-        H.copy_notebook(path, root)
-    server = H.start_jupyterlab(root)
-    try:
-        with sync_playwright() as pw:
-            browser = H.launch_chromium(pw)
-            page = H.BrowserPage(browser, viewport=(1400, 1100))
-            p = page.page
-            p.goto(f"{server.url}{server.notebook_path}tests/data/{T.DEMO.name}?token={server.token}&reset")
-            H.wait_lab_notebook_ready(p)
-            H.lab_execute(p, "notebook:run-all-cells")
-            p.wait_for_function(f"() => document.querySelectorAll('.scratchnn-live').length >= {T.WIDGETS}",
-                                timeout=180_000, polling=200)
-            H.wait_lab_kernel_idle(p, 180_000)
-            header("Browser: mouse event -> new picture loaded (JupyterLab, Chromium)")
-            root_ = ".scratchnn-backwardstepper"
-            steps = []
-            while len(steps) < n:
-                got, _, _ = T.click_latencies(p, root_, ".scratchnn-step", min(8, n - len(steps)))
-                steps += got
-                T.click_latencies(p, root_, ".scratchnn-reset", 1)
-            row("BackwardStepper", "Step click", steps)
-            drags, sign = [], 1
-            while len(drags) < n:
-                drags += T.drag_latencies(p, ".scratchnn-optimizerplayground", ".scratchnn-lrgd", [3 * sign] * 5)
-                sign = -sign
-            row("OptimizerPlayground", "lr slider move", drags[:n])
-            T.settle(p)
-            scrub, sign = [], -1                 # from the last step: left first, then back
-            while len(scrub) < n:
-                scrub += T.drag_latencies(p, ".scratchnn-optimizerplayground", ".scratchnn-step-slider",
-                                          [12 * sign] * 5)
-                sign = -sign
-            row("OptimizerPlayground", "step slider move", scrub[:n])
-            got, _, _ = T.click_latencies(p, ".scratchnn-playground2d", ".scratchnn-step", n)
-            row("Playground2D", "Step click", got)
-            errors = page.js_errors()
-            if errors:
-                print("JS errors:", *errors[:5], sep="\n  ")
-            browser.close()
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
+    with H.serving(T.SERVED, prefix="scratchnn-bench-widgets-") as server, sync_playwright() as pw:
+        browser = H.launch_chromium(pw)
+        page = H.BrowserPage(browser, viewport=(1400, 1100))
+        p = page.page
+        H.run_all_in_lab(p, server, f"tests/data/{T.DEMO.name}", T.ALL_LIVE, timeout_ms=180_000)
+        header("Browser: mouse event -> new picture loaded (JupyterLab, Chromium)")
+        root_ = ".scratchnn-backwardstepper"
+        steps = []
+        while len(steps) < n:
+            got, _, _ = T.click_latencies(p, root_, ".scratchnn-step", min(8, n - len(steps)))
+            steps += got
+            T.click_latencies(p, root_, ".scratchnn-reset", 1)
+        row("BackwardStepper", "Step click", steps)
+        drags, sign = [], 1
+        while len(drags) < n:
+            drags += T.drag_latencies(p, ".scratchnn-optimizerplayground", ".scratchnn-lrgd", [3 * sign] * 5)
+            sign = -sign
+        row("OptimizerPlayground", "lr slider move", drags[:n])
+        T.settle(p)
+        scrub, sign = [], -1                 # from the last step: left first, then back
+        while len(scrub) < n:
+            scrub += T.drag_latencies(p, ".scratchnn-optimizerplayground", ".scratchnn-step-slider",
+                                      [12 * sign] * 5)
+            sign = -sign
+        row("OptimizerPlayground", "step slider move", scrub[:n])
+        got, _, _ = T.click_latencies(p, ".scratchnn-playground2d", ".scratchnn-step", n)
+        row("Playground2D", "Step click", got)
+        errors = page.js_errors()
+        if errors:
+            print("JS errors:", *errors[:5], sep="\n  ")
+        browser.close()
 
 
 def main():

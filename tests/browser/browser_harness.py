@@ -201,20 +201,24 @@ class BrowserPage:
 
 # --------------------------------------------------------------------------- JupyterLab page
 
-def open_and_run_in_lab(page, server: Server, rel_path: str, timeout_ms: int = 90_000):
-    """Open a notebook in JupyterLab (or Notebook 7), run all cells, and wait until its kernel is
-    idle again.
+def run_all_in_lab(page, server: Server, rel_path: str, until_js: str, timeout_ms: int = 90_000):
+    """Open a notebook in JupyterLab (or Notebook 7), run all cells, wait until the JS expression
+    `until_js` holds (or a cell raised), then until its kernel is idle again.
 
     Fails with the exception's text if a cell raised (JupyterLab then skips the cells after it)."""
     page.goto(f"{server.url}{server.notebook_path}{rel_path}?token={server.token}&reset")
     wait_lab_notebook_ready(page, timeout_ms)
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function(f"() => ({LAB_CELL_ERROR_JS})() || document.querySelector('{PAD}')",
-                           timeout=timeout_ms, polling=100)
+    lab_execute(page, "notebook:run-all-cells")
+    page.wait_for_function(f"() => ({LAB_CELL_ERROR_JS})() || ({until_js})", timeout=timeout_ms, polling=100)
     wait_lab_kernel_idle(page, timeout_ms)
     error = page.evaluate(LAB_CELL_ERROR_JS)
     if error:
         raise AssertionError(f"a cell of {rel_path} raised {error}")
+
+
+def open_and_run_in_lab(page, server: Server, rel_path: str, timeout_ms: int = 90_000):
+    """`run_all_in_lab` on a notebook with a drawing pad, then wait until the pad and its bars show."""
+    run_all_in_lab(page, server, rel_path, f"document.querySelector('{PAD}')", timeout_ms)
     page.wait_for_selector(PAD, state="visible", timeout=timeout_ms)
     page.wait_for_selector(BARS, state="attached", timeout=timeout_ms)
 
@@ -314,6 +318,28 @@ PROBE_JS = """
 """.replace("%PAD%", PAD).replace("%BARS%", BARS)
 
 
+def draw_on(page, canvas, strokes, lift: bool = True):
+    """Draw strokes given in canvas units (0..1, y downwards) on the `canvas` locator with real mouse
+    moves; with `lift=False` the button stays pressed at the end of the last stroke.
+
+    Returns the strokes as drawn (densified, still in canvas units) for `ink_fraction`."""
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box and box["width"] > 50 and box["height"] > 50, f"the canvas has no usable size on the page: {box}"
+    drawn, mouse = [], page.mouse
+    for i, stroke in enumerate(strokes):
+        stroke = densify(stroke)
+        pts = PadDriver.to_page(stroke, box)
+        mouse.move(*pts[0])
+        mouse.down()
+        for p in pts[1:]:
+            mouse.move(*p)
+        if lift or i < len(strokes) - 1:
+            mouse.up()
+        drawn.append(stroke)
+    return drawn
+
+
 class PadDriver:
     """Draws on the `index`-th pad of a page with real mouse events and reads the bars beside it."""
 
@@ -339,22 +365,8 @@ class PadDriver:
 
     # -- actions
     def draw(self, strokes, lift: bool = True):
-        """Draw strokes given in pad units (0..1, y downwards) with real mouse moves; with
-        `lift=False` the button stays pressed at the end of the last stroke.
-
-        Returns the strokes as drawn (densified, still in pad units) for `ink_fraction`."""
-        box, drawn, mouse = self.box(), [], self.page.mouse
-        for i, stroke in enumerate(strokes):
-            stroke = densify(stroke)
-            pts = self.to_page(stroke, box)
-            mouse.move(*pts[0])
-            mouse.down()
-            for p in pts[1:]:
-                mouse.move(*p)
-            if lift or i < len(strokes) - 1:
-                mouse.up()
-            drawn.append(stroke)
-        return drawn
+        """Draw strokes on this pad: `draw_on` its canvas."""
+        return draw_on(self.page, self.canvas, strokes, lift)
 
     def clear(self, timeout_ms: int = 10_000):
         """Press the recognizer's Clear button and wait until the bars show no answer."""

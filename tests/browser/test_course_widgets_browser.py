@@ -48,6 +48,10 @@ def our_errors(page):
     return [e for e in page.js_errors() if not NOTEBOOK7_OWN_ERROR.match(e)]
 
 
+#: Every widget of the demo notebook has rendered its live view.
+ALL_LIVE = f"document.querySelectorAll('.scratchnn-live').length >= {WIDGETS}"
+
+
 @pytest.fixture(scope="module", params=["jupyterlab", "notebook7"])
 def demo_server(chromium, request):
     """JupyterLab, then Notebook 7, serving a temp copy of the demo notebook and what it reads."""
@@ -59,16 +63,7 @@ def demo_server(chromium, request):
 def demo_page(chromium, demo_server):
     """The demo notebook open in the server's front end with every cell run."""
     page = H.BrowserPage(chromium, viewport=(1400, 1100))
-    p = page.page
-    p.goto(f"{demo_server.url}{demo_server.notebook_path}tests/data/{DEMO.name}?token={demo_server.token}&reset")
-    H.wait_lab_notebook_ready(p)
-    H.lab_execute(p, "notebook:run-all-cells")
-    p.wait_for_function(f"() => ({H.LAB_CELL_ERROR_JS})() "
-                        f"|| document.querySelectorAll('.scratchnn-live').length >= {WIDGETS}",
-                        timeout=180_000, polling=200)
-    H.wait_lab_kernel_idle(p, 180_000)
-    error = p.evaluate(H.LAB_CELL_ERROR_JS)
-    assert not error, f"a cell of the demo notebook raised {error}"
+    H.run_all_in_lab(page.page, demo_server, f"tests/data/{DEMO.name}", ALL_LIVE, timeout_ms=180_000)
     yield page
     page.close()
 
@@ -269,20 +264,6 @@ def test_init_scale_drag_changes_the_layer_statistics(lab_page):
     H.SUMMARY.append("init scale move -> new picture (ms): " + " ".join(f"{t:.0f}" for t in latencies))
 
 
-def draw_with_mouse(p, canvas, strokes):
-    """Draw strokes given in canvas units (0..1, y downwards) on `canvas` with real mouse moves."""
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    assert box and box["width"] > 50, f"the pad has no usable size on the page: {box}"
-    for stroke in strokes:
-        points = H.PadDriver.to_page(H.densify(stroke), box)
-        p.mouse.move(*points[0])
-        p.mouse.down()
-        for point in points[1:]:
-            p.mouse.move(*point)
-        p.mouse.up()
-
-
 def wait_shown(p, root, timeout_ms=30_000, **want):
     """Wait until the ActivationExplorer's status span has the data attributes `want` (what the kernel
     shows: source, index, final) and its picture has loaded; on timeout say what it showed."""
@@ -303,7 +284,7 @@ def test_activation_explorer_follows_the_digit_slider_and_a_digit_drawn_with_the
     index = p.locator(f"{root} .scratchnn-digit-slider .widget-readout").first.inner_text().strip()
     wait_shown(p, root, source="test", index=index)
     test_digit = picture(p, root)
-    draw_with_mouse(p, p.locator(f"{root} .scratchnn-pad").first, H.digit_strokes(7))
+    H.draw_on(p, p.locator(f"{root} .scratchnn-pad").first, H.digit_strokes(7))
     wait_shown(p, root, source="drawing", final=1)              # the whole stroke, pen lifted
     assert changed_pixels(test_digit, picture(p, root)) > 0.002, "a digit drawn on the pad left the picture as it was"
     pr = probe(p)

@@ -45,35 +45,18 @@ def run_and_wait(page, timeout_ms=240_000):
     assert error is None, f"a cell of notebook 13 raised {error}"
 
 
-def draw(page, canvas, strokes):
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    assert box and box["width"] > 50, f"the collect pad has no usable size: {box}"
-    for stroke in strokes:
-        points = H.PadDriver.to_page(H.densify(stroke), box)
-        page.mouse.move(*points[0])
-        page.mouse.down()
-        for p in points[1:]:
-            page.mouse.move(*p)
-        page.mouse.up()
-
-
 def test_collect_three_mouse_drawn_digits_fine_tune_and_load_the_result_in_12(lab_13):
     folder, server, browser_page = lab_13
     page = browser_page.page
-    page.goto(f"{server.url}{server.notebook_path}notebooks/{TEACH.name}?token={server.token}&reset")
-    H.wait_lab_notebook_ready(page)
-    H.lab_execute(page, "notebook:run-all-cells")
-    page.wait_for_function(f"() => ({H.LAB_CELL_ERROR_JS})() || document.querySelector('{COLLECT} canvas')",
-                           timeout=240_000, polling=200)
-    run_and_wait(page)
+    H.run_all_in_lab(page, server, f"notebooks/{TEACH.name}", f"document.querySelector('{COLLECT} canvas')",
+                     timeout_ms=240_000)
 
     activate_cell(page, "collector = Collector(net_augmented)")
     collector = page.locator(COLLECT).first
     pad = collector.locator(H.PAD).first
     canvas = pad if pad.evaluate("e => e.tagName") == "CANVAS" else pad.locator("canvas").first
     for n, digit in enumerate((1, 7, 0), 1):
-        draw(page, canvas, H.digit_strokes(digit))
+        H.draw_on(page, canvas, H.digit_strokes(digit))
         page.wait_for_function(f"() => document.querySelector('{COLLECT} {STATUS}')"
                                ".textContent.includes('reads it as')",
                                timeout=30_000, polling=100)     # the strokes reached the kernel: the net read them
