@@ -202,3 +202,22 @@ def test_check_lr_finder_passes_the_librarys_finder_and_names_each_common_mistak
         with pytest.raises(CheckFailed, match=r"^❌ LRFinder: not yet\. In the sweep from .*" + hint) as failed:
             grade(Finder)
         assert len(str(failed.value).splitlines()) == 1
+
+
+def test_a_library_error_on_a_cells_data_is_one_line_naming_the_function_and_the_cells_line():
+    # the walk: a flat list of points passed to draw.strokes_to_mnist in a check cell gave a 35-line traceback
+    import linecache
+
+    from scratchnn import draw
+    from scratchnn.course.checks import _library_said
+    code = "draw.strokes_to_mnist([(1, 2), (3, 4)])"
+    linecache.cache["<ipython-input-3-abc>"] = (len(code), None, [code], "<ipython-input-3-abc>")  # as IPython keeps it
+    cell = compile(code, "<ipython-input-3-abc>", "exec")
+    with pytest.raises(ValueError) as raised:
+        exec(cell, {"draw": draw})
+    line = _library_said(raised.value)
+    assert line == ("❌ strokes_to_mnist: stroke 0 must be a sequence of (x, y) pairs, got an array of shape (2,) "
+                    "(at `draw.strokes_to_mnist([(1, 2), (3, 4)])`, its cell, line 1).")
+    with pytest.raises(ValueError) as raised:                # a library's own error, not from a cell: no line
+        draw.strokes_to_mnist([(1, 2)])
+    assert _library_said(raised.value) is None

@@ -5,8 +5,9 @@ kernel per notebook runs the student notebook top to bottom, with the teacher's 
 each stub; at an exercise it first plants each wrong answer of ``MISTAKES`` (the teacher's solution
 with one edit) and runs only the exercise's check cell. Each planted mistake must end the check cell in
 one error output (so nbgrader gives it no points) whose traceback is a single ❌ line of at most three
-lines of text, holding the expected hint, none of the words a wrong hint would use, and no statement of
-the solution (outside the learner's own line that it quotes).
+lines of text, holding the expected hint, none of the words a wrong hint would use (with "✅" among them:
+no ✅ printed before it either), and no statement of the solution (outside the learner's own line that it
+quotes).
 
 Notebook 09's gate checks the learner's files: its mistakes are planted in notebook 04's and 06's
 ``%%writefile`` cells, run in 09's kernel, then the gate cell runs.
@@ -171,7 +172,14 @@ MISTAKES = {
         ],
     },
     "12": {
-        "shift": [("(x + dx, y + dy)", "(x + dx, y + dx)", "Every point", ())],
+        "shift": [
+            ("(x + dx, y + dy)", "(x + dx, y + dx)", "Every point", ()),
+            # the walk: one flat list of points got ✅ and then a 35-line traceback from strokes_to_mnist
+            ("[[(x + dx, y + dy) for x, y in stroke] for stroke in strokes]",
+             "[(x + dx, y + dy) for stroke in strokes for x, y in stroke]", "Keep the strokes apart", ("✅",)),
+            ("[[(x + dx, y + dy) for x, y in stroke] for stroke in strokes]",
+             "(np.array(strokes) + [dx, dy]).tolist()", "different lengths", ()),
+        ],
     },
     "13": {
         "mixed_batch": [
@@ -295,6 +303,8 @@ def run_notebook(prefix, folder):
             line = verdict(outputs)
             assert hint in line, f"hint {hint!r} missing"
             assert not any(word in line for word in never), f"holds one of {never}"
+            printed = "".join(text for kind, text in outputs if kind == "stdout")
+            assert "✅" not in never or "✅" not in printed, f"a ✅ before the ❌:\n{printed}"   # one verdict
             hint_only = re.sub(r" at `.*?` \(", " (", line)            # the learner's own line may be quoted
             assert not [q for q in quoted if q in hint_only], "quotes a line of the solution"
             results.append((what, line))

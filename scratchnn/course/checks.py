@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 TEACHER_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"   # of an editable clone
+_PACKAGE = str(Path(__file__).resolve().parents[1])                     # scratchnn/
 
 
 class CheckFailed(AssertionError):
@@ -98,6 +99,7 @@ COMMON_ERRORS = [
     (AttributeError, "object has no attribute", "", "Create that attribute (in __init__, or at the first step) "
                                                     "before using it."),
     (ValueError, "matmul", "", "Write each array's shape next to it: which operand needs a .T?"),
+    (ValueError, "inhomogeneous", "", "Lists of different lengths make no NumPy array: keep them a list of lists."),
 ]
 
 
@@ -185,11 +187,32 @@ def _one_line_errors(shell, etype, value, tb, tb_offset=None):
         if line is None and isinstance(value, NameError) and _is_cell(_innermost(tb).f_code.co_filename):
             line = (f"❌ {value}: run the cells above this one first (a cell stops at its first ❌, so what "
                     "comes after it was not defined).")
+        if line is None:
+            line = _library_said(value)
         if line is not None:
             shell._showtraceback(etype, value, [line])
             return [line]
     shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
     return None
+
+
+def _library_said(error):
+    """One line for a ValueError that scratchnn raised on what a cell passed it (the library's input checks say
+    what was expected and what came), or None: ``❌ strokes_to_mnist: stroke 0 must be ... (at `line`, cell [4]
+    line 2).``"""
+    frames = []
+    tb = error.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    called = next((k for k, f in enumerate(frames) if f.f_code.co_filename.startswith(_PACKAGE)), None)
+    if not isinstance(error, ValueError) or not called or not _is_cell(frames[called - 1].f_code.co_filename):
+        return None
+    import linecache
+    cell, function = frames[called - 1], frames[called].f_code.co_name
+    line = linecache.getline(cell.f_code.co_filename, cell.f_lineno).strip()
+    where = f"at `{line}`, {_place(cell)}" if line else _place(cell)
+    return f"❌ {function}: {str(error).strip().rstrip('.')} ({where})."
 
 
 def _innermost(tb):
