@@ -221,3 +221,11 @@ def test_a_library_error_on_a_cells_data_is_one_line_naming_the_function_and_the
     with pytest.raises(ValueError) as raised:                # a library's own error, not from a cell: no line
         draw.strokes_to_mnist([(1, 2)])
     assert _library_said(raised.value) is None
+
+
+def test_returns_says_the_type_and_shape_of_what_came_not_its_numbers():
+    # the walk: dense_forward returning only Z printed the array, cut mid-number, over 3 lines
+    with pytest.raises(CheckFailed) as failed:
+        snn.checks.returns("dense_forward", np.full((4, 3), 0.123456789), 2)
+    assert str(failed.value) == ("❌ dense_forward: not yet. It should return 2 things (a tuple), got one array of "
+                                 "shape (4, 3).")

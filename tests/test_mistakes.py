@@ -5,7 +5,7 @@ kernel per notebook runs the student notebook top to bottom, with the teacher's 
 each stub; at an exercise it first plants each wrong answer of ``MISTAKES`` (the teacher's solution
 with one edit) and runs only the exercise's check cell. Each planted mistake must end the check cell in
 one error output (so nbgrader gives it no points) whose traceback is a single ❌ line of at most three
-lines of text, holding the expected hint, none of the words a wrong hint would use (with "✅" among them:
+lines of text, holding the expected hint, none of the words a wrong hint would use (with ``ALONE`` among them:
 no ✅ printed before it either), and no statement of the solution (outside the learner's own line that it
 quotes).
 
@@ -24,6 +24,8 @@ jupyter_client = pytest.importorskip("jupyter_client")
 
 from scratchnn.course import student  # noqa: E402
 
+#: In the words a ❌ line must not hold: no ✅ may be printed before it either (one verdict per exercise).
+ALONE = "(no ✅ before the ❌)"
 #: notebook -> exercise -> [(text in the teacher's solution, its replacement, hint in the ❌ line, words it must not hold)]
 MISTAKES = {
     "01": {
@@ -55,21 +57,31 @@ MISTAKES = {
             ("dX = dZ @ W.T", "dX = dZ @ W", ".T", ()),
             ("dW = X.T @ dZ", "dW = X.T @ dZ / len(X)", "division by N", ()),
             ("Z = X @ W + b", "Z = X @ W", "affine step", ()),
+            # the walk: 3 lines with an array cut mid-number
+            ("return Z, (X, W)", "return Z", "got one array of shape (4, 3)", ()),
         ],
-        "relu": [("return dA * (Z > 0)", "return dA * (Z < 0)", "only where the unit was on", ())],
+        "relu": [("return dA * (Z > 0)", "return dA * (Z < 0)", "only where the unit was on", ()),
+                 # the walk: writing into dA (the caller's array) got ✅
+                 ("return dA * (Z > 0)", "dA[Z <= 0] = 0\n    return dA", "changed dA in place", ())],
         "my_layers": [  # the issue: a wrong ReLU mask blamed on MyDense; `self.dW +=` a bare TypeError
             ("        return dA * (Z > 0)", "        return dA * (Z < 0)", "MyReLU().backward", ("MyDense",)),
             ("self.dW = X.T @ dZ", "self.dW += X.T @ dZ", "by assignment", ()),
             ("self.dW = X.T @ dZ", "self.dW = X.T @ dZ / len(X)", "division by N", ()),
             ("A = self.activation.forward(Z)", "A = Z", "MyDense(H, snn.ReLU()).forward", ()),
+            ("        return dA * (Z > 0)", "        dA[Z <= 0] = 0\n        return dA", "changed dA in place", ()),
         ],
         "net_backward": [
             ("grads = [dW, db] + grads", "grads = grads + [dW, db]", "reverse layer order", ()),
+            # the walk: these two named relu_backward (already ✅), the frame that raised, not the exercise
             ("dZ = dA if relu_cache is None else relu_backward(dA, relu_cache)", "dZ = relu_backward(dA, relu_cache)",
-             "no ReLU", ()),
+             "no ReLU", ("❌ relu_backward",)),
+            ("dA, dW, db = dense_backward(dZ, dense_cache)", "_, dW, db = dense_backward(dZ, dense_cache)",
+             "hand each layer's dX on", ("❌ relu_backward",)),
             ("dZ = dA if relu_cache is None else relu_backward(dA, relu_cache)", "dZ = dA", "mask is missing", ()),
         ],
-        "leaky_relu_backward": [("np.where(Z > 0, 1.0, alpha)", "np.where(Z > 0, 1.0, 0.0)", "else alpha", ())],
+        "leaky_relu_backward": [("np.where(Z > 0, 1.0, alpha)", "np.where(Z > 0, 1.0, 0.0)", "else alpha", ()),
+                                ("return dA * np.where(Z > 0, 1.0, alpha)", "dA[Z <= 0] *= alpha\n    return dA",
+                                 "changed dA in place", ())],
         "dW_by_examples": [("np.outer(X[n], dZ[n])", "np.outer(dZ[n], X[n])", "transpose", ())],
         "grad_shapes": [('"dW2": (20, 15)', '"dW2": (15, 20)', "dW2 is", ())],
     },
@@ -124,7 +136,8 @@ MISTAKES = {
     },
     "08": {
         "fix_dense_backward": [("dX = dZ @ W.T", "dX = dZ @ W", "uses W as it is", ())],
-        "fix_MyReLU": [("return dA * (Z > 0)", "return dA", "straight through", ())],
+        "fix_MyReLU": [("return dA * (Z > 0)", "return dA", "straight through", ()),
+                       ("return dA * (Z > 0)", "dA[Z <= 0] = 0\n        return dA", "changed dA in place", (ALONE,))],
         "DenseFixedDb": [("self.db = dZ.sum(axis=0)", "self.db = dZ.mean(axis=0)", "That is the mean", ())],
         "DenseFixedDW": [("self.dW = X.T @ dZ", "self.dW = X.T @ dZ / len(X)", "divided by N", ())],
         "MySGD": [("p -= self.lr * g", "p += self.lr * g", "uphill", ()),
@@ -176,7 +189,7 @@ MISTAKES = {
             ("(x + dx, y + dy)", "(x + dx, y + dx)", "Every point", ()),
             # the walk: one flat list of points got ✅ and then a 35-line traceback from strokes_to_mnist
             ("[[(x + dx, y + dy) for x, y in stroke] for stroke in strokes]",
-             "[(x + dx, y + dy) for stroke in strokes for x, y in stroke]", "Keep the strokes apart", ("✅",)),
+             "[(x + dx, y + dy) for stroke in strokes for x, y in stroke]", "Keep the strokes apart", (ALONE,)),
             ("[[(x + dx, y + dy) for x, y in stroke] for stroke in strokes]",
              "(np.array(strokes) + [dx, dy]).tolist()", "different lengths", ()),
         ],
@@ -201,6 +214,7 @@ GATE_MISTAKES = [
     ("my_layers", "        return dA * (Z > 0)", "        return dA * (Z < 0)", "MyReLU (my_layers.py): backward",
      ("MyDense",)),
     ("my_optim", "np.sqrt(v_hat) + self.eps", "np.sqrt(v_hat + self.eps)", "outside the square root", ()),
+    ("my_layers", "        return dA * (Z > 0)", "        dA[Z <= 0] = 0\n        return dA", "changed dA in place", ()),
 ]
 
 #: Cells the checks do not need and that take long (notebook 09's full trainings); skipped by a text they hold.
@@ -304,7 +318,7 @@ def run_notebook(prefix, folder):
             assert hint in line, f"hint {hint!r} missing"
             assert not any(word in line for word in never), f"holds one of {never}"
             printed = "".join(text for kind, text in outputs if kind == "stdout")
-            assert "✅" not in never or "✅" not in printed, f"a ✅ before the ❌:\n{printed}"   # one verdict
+            assert ALONE not in never or "✅" not in printed, f"a ✅ before the ❌:\n{printed}"
             hint_only = re.sub(r" at `.*?` \(", " (", line)            # the learner's own line may be quoted
             assert not [q for q in quoted if q in hint_only], "quotes a line of the solution"
             results.append((what, line))

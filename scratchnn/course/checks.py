@@ -71,21 +71,37 @@ def check(label, ok, hint=""):
     return True
 
 
-def run(function, *args, hints=None, **kwargs):
+def run(function, *args, hints=None, unchanged=False, **kwargs):
     """Call the learner's ``function(*args, **kwargs)``; if it raises, fail as one line saying where.
 
     ``NotWritten`` passes through (it is one line already); any other error becomes ``CheckFailed``
     (see ``explain``). ``hints`` (``{text: hint}``, not passed on to ``function``) adds ``hint`` when
     the error message contains ``text``: the mistake that error usually means in this exercise.
+    ``unchanged=True`` (for a backward pass) passes copies of the array arguments and fails if
+    ``function`` changed one in place: its caller still needs it.
     """
+    name = getattr(function, "__qualname__", getattr(function, "__name__", "your function"))
+    given = args
+    if unchanged:
+        args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
     try:
-        return function(*args, **kwargs)
+        result = function(*args, **kwargs)
     except (NotWritten, CheckFailed):
         raise
     except Exception as error:
-        name = getattr(function, "__qualname__", getattr(function, "__name__", "your function"))
         code = getattr(getattr(function, "__func__", function), "__code__", None)
         raise CheckFailed(explain(error, hints, default_name=name, code=code)) from None
+    changed = [k for k, (a, b) in enumerate(zip(given, args)) if a is not b and not np.array_equal(a, b)]
+    if changed:
+        import inspect
+        try:
+            names = list(inspect.signature(function).parameters)
+        except (TypeError, ValueError):
+            names = []
+        arg = names[changed[0]] if changed[0] < len(names) else f"argument {changed[0] + 1}"
+        check(name, False, f"It changed {arg} in place: whoever passed {arg} still needs it as it was, so leave it "
+                           "and return a new array.")
+    return result
 
 
 #: Errors that usually mean one mistake, in any exercise: (exception type, text in the message, text in the
@@ -146,7 +162,8 @@ def explain(error, hints=None, default_name=None, code=None):
     <hint>``. The line is the innermost one in a notebook cell's function or in a ``my_*.py`` file, so
     frames of the library and of NumPy never show. The hint comes from ``hints`` (``{text in the
     message: hint}``), else from ``COMMON_ERRORS``. ``code`` is one more code object that counts as the
-    learner's (the function ``run`` called). Returns None when no frame is the learner's.
+    learner's (the function ``run`` called): then the line is that function's, where the error left it,
+    and the function it called that raised is named after it. Returns None when no frame is the learner's.
     """
     import linecache
     frames = []
@@ -160,10 +177,13 @@ def explain(error, hints=None, default_name=None, code=None):
         return None
     where, line = "", ""
     if learners:
-        frame = learners[-1]
+        checked = [f for f in learners if f.f_code is code]     # the exercise graded, not a helper it called
+        frame = (checked or learners)[-1]
         name = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
         line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
         where = f" at `{line}` ({_place(frame)})" if line else f" ({_place(frame)})"
+        if frame is not learners[-1]:
+            where += f" inside {getattr(learners[-1].f_code, 'co_qualname', learners[-1].f_code.co_name)}"
     else:
         name = default_name
     message = str(error).strip().rstrip(".")
@@ -236,9 +256,19 @@ def one_line_errors(on=True):
 def returns(label, value, count):
     """Check that ``value`` is a tuple of ``count`` items (what the exercise returns) and give it back."""
     if not isinstance(value, (tuple, list)) or len(value) != count:
-        got = "None (a missing `return`?)" if value is None else f"{type(value).__name__} {str(value)[:60]}"
-        check(label, False, f"It should return {count} things (a tuple), got {got}.")
+        check(label, False, f"It should return {count} things (a tuple), got {_kind(value)}.")
     return value
+
+
+def _kind(value):
+    """What ``value`` is, in a few words (its type and shape or length, never its numbers)."""
+    if value is None:
+        return "None (a missing `return`?)"
+    if isinstance(value, np.ndarray):
+        return f"one array of shape {value.shape}"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)}"
+    return f"a {type(value).__name__}"
 
 
 def diagnose(mine, expected, batch=None):
@@ -564,13 +594,14 @@ def your_parts(seed=0):
         Z, dA = rng.normal(0, 1, (6, 4)), rng.normal(0, 1, (6, 4))
         A = np.maximum(0, Z)
         check_close("MyReLU (my_layers.py): forward", run(MyReLU().forward, Z), A)
-        check_close("MyReLU (my_layers.py): backward", run(MyReLU().backward, dA, Z, A), ReLU().backward(dA, Z, A),
-                    hint="Gradient flows only where the unit was on.")
+        check_close("MyReLU (my_layers.py): backward", run(MyReLU().backward, dA, Z, A, unchanged=True),
+                    ReLU().backward(dA, Z, A), hint="Gradient flows only where the unit was on.")
         X = rng.normal(0, 1, (6, 5))
         mine_layer = MyDense(4, ReLU()).build(5, np.random.default_rng(seed), np.float64)
         library = Dense(4, ReLU()).build(5, np.random.default_rng(seed), np.float64)
         check_close("MyDense (my_layers.py): forward", run(mine_layer.forward, X), library.forward(X))
-        check_close("MyDense (my_layers.py): backward, dX", run(mine_layer.backward, dA), library.backward(dA), batch=6)
+        check_close("MyDense (my_layers.py): backward, dX", run(mine_layer.backward, dA, unchanged=True),
+                    library.backward(dA), batch=6)
         for name in ("dW", "db"):
             check_close(f"MyDense (my_layers.py): backward, {name}", getattr(mine_layer, name, None),
                         getattr(library, name), batch=6)
@@ -642,7 +673,7 @@ def check_loop(label, train, make_net, make_optimizer, X, y, epochs=2, batch_siz
           "batches, the last one shorter): every example once per epoch, one step per batch.")
     expected = history.history["loss"]
     if not isinstance(losses, (list, tuple, np.ndarray)) or len(losses) != epochs:
-        check(label, False, f"It should return one loss per epoch ({epochs} numbers), got {str(losses)[:60]}.")
+        check(label, False, f"It should return one loss per epoch ({epochs} numbers), got {_kind(losses)}.")
     return check_close(f"{label}: the per-epoch losses", losses, expected, rtol=1e-6,
                        hint="Each epoch's loss is the mean over its examples: a short last batch counts less.")
 
