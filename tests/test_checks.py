@@ -229,3 +229,37 @@ def test_returns_says_the_type_and_shape_of_what_came_not_its_numbers():
         snn.checks.returns("dense_forward", np.full((4, 3), 0.123456789), 2)
     assert str(failed.value) == ("❌ dense_forward: not yet. It should return 2 things (a tuple), got one array of "
                                  "shape (4, 3).")
+
+
+def _raised_in_a_cell(code, call, namespace):
+    """The error ``call`` raises after ``code`` ran as a notebook cell (its functions are the learner's)."""
+    import linecache
+    filename = "<ipython-input-9-abc>"
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    exec(compile(code, filename, "exec"), namespace)
+    with pytest.raises(Exception) as raised:
+        namespace[call]()
+    return raised.value
+
+
+def test_a_name_a_cell_above_stopped_before_setting_says_run_the_cells_above():
+    # the walk: 09 from the top, the gate stopped before `parts = ...`, and my_net (given code) was blamed
+    import subprocess
+    import sys
+    script = ("from IPython.core.interactiveshell import InteractiveShell\n"
+              "shell = InteractiveShell.instance()\n"
+              "for cell in ['import scratchnn as snn', 'def my_net():\\n    return parts[0]',\n"
+              "             'parts = snn.checks.check(\"the gate\", False)', 'my_net()']:\n"
+              "    shell.run_cell(cell, store_history=True)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120).stdout
+    assert out.splitlines() == ["❌ the gate: not yet.",
+                                f"❌ name 'parts' is not defined: {snn.checks.RUN_ABOVE}"], out
+
+
+def test_a_misspelt_name_gets_the_closest_defined_one():
+    # the walk: `bz` for `bs` got only "Import it or define it"
+    from scratchnn.course import checks
+    error = _raised_in_a_cell("def forward_any():\n    return Ws[-1] + bz[-1]\n", "forward_any",
+                              {"Ws": [1], "bs": [2]})
+    line = checks.explain(error)
+    assert line.startswith("❌ forward_any: not yet. It raised NameError") and "A typo of `bs`?" in line, line

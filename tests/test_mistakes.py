@@ -155,6 +155,8 @@ MISTAKES = {
              "    order = rng.permutation(len(X))\n    for epoch in range(epochs):\n", "new random order every epoch", ()),
             ("            optimizer.progress = t / (epochs * steps_per_epoch)\n", "", "optimizer.progress", ()),
             ("* len(batch)", "* batch_size", "short last batch", ()),
+            # the walk: the plain mean of the batch losses got a ✅ for the steps, then a ❌ for the losses
+            ("* len(batch)", "* len(X) / steps_per_epoch", "short last batch", (ALONE,)),
             ("order[step * batch_size:(step + 1) * batch_size]", "order[step:step + batch_size]",
              "consecutive batches", ()),
         ],

@@ -165,6 +165,7 @@ def explain(error, hints=None, default_name=None, code=None):
     learner's (the function ``run`` called): then the line is that function's, where the error left it,
     and the function it called that raised is named after it. Returns None when no frame is the learner's.
     """
+    import difflib
     import linecache
     frames = []
     tb = error.__traceback__
@@ -188,12 +189,35 @@ def explain(error, hints=None, default_name=None, code=None):
         name = default_name
     message = str(error).strip().rstrip(".")
     hint = next((h for text, h in (hints or {}).items() if text in str(error)), "")
+    if not hint and isinstance(error, NameError) and getattr(error, "name", None) and learners:
+        if _set_by_a_cell(error.name):            # a given name that a cell stopped before setting
+            return f"❌ {message}: {RUN_ABOVE}"
+        defined = [n for n in {*frame.f_locals, *frame.f_globals} if not n.startswith("_")]
+        close = difflib.get_close_matches(error.name, sorted(defined), n=1, cutoff=0.5)
+        hint = f"A typo of `{close[0]}`? Else import it or define it (run its cell) before using it." if close else ""
     if not hint and isinstance(error, ValueError) and "broadcast" in str(error):
         hint = _broadcast_hint(str(error))
     if not hint:
         hint = next((h for kind, text, in_line, h in COMMON_ERRORS
                      if isinstance(error, kind) and text in str(error) and in_line in line), "")
     return f"❌ {name}: not yet. It raised {type(error).__name__}{where}: {message}. {hint}".rstrip()
+
+
+RUN_ABOVE = "run the cells above this one first (a cell stops at its first ❌, so what comes after it was not defined)."
+
+
+def _set_by_a_cell(name):
+    """Whether a cell run in this session assigns ``name`` (``parts = ...``, ``def name``): then it is not a
+    typo but a name that cell stopped before setting, at an error."""
+    import re
+    try:
+        from IPython import get_ipython
+        sources = get_ipython().user_ns.get("In", [])
+    except Exception:                             # not under IPython
+        return False
+    assigned = re.compile(rf"^(?:[\w\s,]*\b{re.escape(name)}\b[\w\s,]*=(?!=)|\s*(?:def|class) {re.escape(name)}\b)",
+                          re.MULTILINE)
+    return any(assigned.search(source) for source in sources)
 
 
 def _one_line_errors(shell, etype, value, tb, tb_offset=None):
@@ -205,8 +229,7 @@ def _one_line_errors(shell, etype, value, tb, tb_offset=None):
     if not hasattr(value, "_render_traceback_"):
         line = explain(value)
         if line is None and isinstance(value, NameError) and _is_cell(_innermost(tb).f_code.co_filename):
-            line = (f"❌ {value}: run the cells above this one first (a cell stops at its first ❌, so what "
-                    "comes after it was not defined).")
+            line = f"❌ {value}: {RUN_ABOVE}"
         if line is None:
             line = _library_said(value)
         if line is not None:
@@ -668,14 +691,21 @@ def check_loop(label, train, make_net, make_optimizer, X, y, epochs=2, batch_siz
         if not all(np.array_equal(a, b) for a, b in zip(w, w_fit)):
             check(label, False, f"The weights differ from fit's first after {where}, with the same gradients: one "
                                 "optimizer step per batch, on the net's parameters and gradients.")
-    check(label, len(mine.steps) == len(theirs.steps),
-          f"It took {len(mine.steps)} optimizer steps, fit takes {len(theirs.steps)} ({epochs} epochs of {steps} "
-          "batches, the last one shorter): every example once per epoch, one step per batch.")
+    if len(mine.steps) != len(theirs.steps):
+        check(label, False, f"It took {len(mine.steps)} optimizer steps, fit takes {len(theirs.steps)} ({epochs} "
+                            f"epochs of {steps} batches, the last one shorter): every example once per epoch, one "
+                            "step per batch.")
     expected = history.history["loss"]
     if not isinstance(losses, (list, tuple, np.ndarray)) or len(losses) != epochs:
         check(label, False, f"It should return one loss per epoch ({epochs} numbers), got {_kind(losses)}.")
-    return check_close(f"{label}: the per-epoch losses", losses, expected, rtol=1e-6,
-                       hint="Each epoch's loss is the mean over its examples: a short last batch counts less.")
+    try:                                          # one verdict: a ✅ only once the losses are right too
+        right = np.allclose(np.asarray(losses, dtype=np.float64), expected, rtol=1e-6)
+    except (TypeError, ValueError):
+        right = False
+    if not right:
+        check_close(f"{label}: the per-epoch losses", losses, expected, rtol=1e-6,
+                    hint="Each epoch's loss is the mean over its examples: a short last batch counts less.")
+    return check(label, True)
 
 
 def _rates_hint(rates, expected):
