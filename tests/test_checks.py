@@ -263,3 +263,10 @@ def test_a_misspelt_name_gets_the_closest_defined_one():
                               {"Ws": [1], "bs": [2]})
     line = checks.explain(error)
     assert line.startswith("❌ forward_any: not yet. It raised NameError") and "A typo of `bs`?" in line, line
+
+
+def test_two_numbers_off_by_a_whole_factor_are_named_other_multiples_are_not():
+    # the walk: tanh_grads exactly half got no note (two numbers were never diagnosed)
+    expected = np.array([3.90203, 1.95101])
+    assert "0.5 times the expected one" in snn.checks.diagnose(expected / 2, expected)
+    assert snn.checks.diagnose(expected * 0.731, expected) == ""     # tanh's derivative forgotten: not "a factor"

@@ -26,6 +26,8 @@ from scratchnn.course import student  # noqa: E402
 
 #: In the words a ❌ line must not hold: no ✅ may be printed before it either (one verdict per exercise).
 ALONE = "(no ✅ before the ❌)"
+#: In the same words: no warning (NumPy's RuntimeWarning, say) printed before the ❌, which says it already.
+QUIET = "(no warning before the ❌)"
 #: notebook -> exercise -> [(text in the teacher's solution, its replacement, hint in the ❌ line, words it must not hold)]
 MISTAKES = {
     "01": {
@@ -37,6 +39,7 @@ MISTAKES = {
         "tanh_grads": [  # the issue: an 18-line traceback; a wrong derivative called "a missing constant"
             ("a = np.tanh(w * x + b)", "a = math.tanh(w * x + b)", "NameError", ()),
             ("dz = 2 * (a - y) * (1 - a ** 2)", "dz = 2 * (a - y)", "tanh's derivative", ("constant",)),
+            ("dz = 2 * (a - y) * (1 - a ** 2)", "dz = (a - y) * (1 - a ** 2)", "0.5 times", ()),   # the walk: no note
         ],
         "silu_backward": [("(s + Z * s * (1 - s))", "s", "product rule", ("constant",))],
         "mae_backward": [("np.sign(P - Y) / P.size", "np.sign(P - Y) / len(P)", "every entry of P", ())],
@@ -89,8 +92,12 @@ MISTAKES = {
         "softmax": [  # the issue: "which operand needs a .T?"
             ("np.exp(Z - Z.max(axis=1, keepdims=True))", "np.exp(Z - Z.max(axis=1))", "keepdims", (".T",)),
             ("return -np.sum(Y * log_softmax(Z)) / len(Z)", "return -np.sum(Y * log_softmax(Z))", "division by N", ()),
+            ("np.exp(Z - Z.max(axis=1, keepdims=True))", "np.exp(Z)", "shift each row by its own maximum", (QUIET,)),
         ],
-        "SoftmaxCrossEntropy": [("return (P - Y) / len(P)", "return P - Y", "division by N", ())],
+        "SoftmaxCrossEntropy": [("return (P - Y) / len(P)", "return P - Y", "division by N", ()),
+                                # the walk: NumPy's warnings added 4 lines before the ❌
+                                ("        P = np.clip(P, 1e-12, 1.0)          # 0 * log(0) would be nan\n", "",
+                                 "clip P", (QUIET,))],
         "bce_backward": [("return (p - y) / len(z)", "return (y - p) / len(z)", "wrong sign", ())],
         "expected_initial_loss": [("return np.log(K)", "return 1 / K", "expected", ("factor",))],  # the issue: a scalar
         "softmax_ce_op_by_op": [
@@ -102,7 +109,8 @@ MISTAKES = {
         ],
     },
     "06": {
-        "MyGD": [("p -= self.lr * g", "p = p - self.lr * g", "in place", ())],
+        "MyGD": [("p -= self.lr * g", "p = p - self.lr * g", "in place", ()),
+                 ("p -= self.lr * g", "p += self.lr * g", "uphill", ("in place",))],   # the walk: "in place"
         "MyMomentum": [  # the issue: self.v never created, a 24-line traceback
             ("        if self.v is None:\n            self.v = [np.zeros_like(p) for p in params]\n", "",
              "still None", ()),
@@ -321,6 +329,8 @@ def run_notebook(prefix, folder):
             assert not any(word in line for word in never), f"holds one of {never}"
             printed = "".join(text for kind, text in outputs if kind == "stdout")
             assert ALONE not in never or "✅" not in printed, f"a ✅ before the ❌:\n{printed}"
+            warned = "".join(text for kind, text in outputs if kind == "stderr")
+            assert QUIET not in never or "Warning" not in warned, f"a warning before the ❌:\n{warned}"
             hint_only = re.sub(r" at `.*?` \(", " (", line)            # the learner's own line may be quoted
             assert not [q for q in quoted if q in hint_only], "quotes a line of the solution"
             results.append((what, line))

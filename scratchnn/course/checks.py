@@ -77,15 +77,16 @@ def run(function, *args, hints=None, unchanged=False, **kwargs):
     ``NotWritten`` passes through (it is one line already); any other error becomes ``CheckFailed``
     (see ``explain``). ``hints`` (``{text: hint}``, not passed on to ``function``) adds ``hint`` when
     the error message contains ``text``: the mistake that error usually means in this exercise.
-    ``unchanged=True`` (for a backward pass) passes copies of the array arguments and fails if
-    ``function`` changed one in place: its caller still needs it.
+    NumPy's floating-point warnings are off during the call. ``unchanged=True`` (for a backward pass) passes
+    copies of the array arguments and fails if ``function`` changed one in place: its caller still needs it.
     """
     name = getattr(function, "__qualname__", getattr(function, "__name__", "your function"))
     given = args
     if unchanged:
         args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
     try:
-        result = function(*args, **kwargs)
+        with np.errstate(all="ignore"):           # an overflow or a log(0) shows in the result: the ❌ says it
+            result = function(*args, **kwargs)
     except (NotWritten, CheckFailed):
         raise
     except Exception as error:
@@ -332,7 +333,8 @@ def diagnose(mine, expected, batch=None):
             if abs(factor * k - 1) < 1e-6 or abs(factor / k - 1) < 1e-6:
                 more = "an extra" if factor < 1 else "a missing"
                 return f"Off by a factor of {factor:.3g}: {more} division by N = {batch}?"
-    if m.size < 3:            # one or two numbers are always a multiple of the expected ones: that says nothing
+    whole = any(abs(f - round(f)) < 1e-6 and 2 <= round(f) <= 10 for f in (abs(factor), 1 / abs(factor)))
+    if m.size < 3 and not whole:  # one or two numbers are often a multiple of the expected ones: that says little
         return ""
     return f"Every entry is {factor:.3g} times the expected one: a constant factor is missing or extra."
 
