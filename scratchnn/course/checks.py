@@ -471,6 +471,8 @@ def reveal(name, folder=None):
         [s for s in solutions if re.search(rf"^\s*(def|class) {re.escape(name)}\b", s[2], re.MULTILINE)]
     if len(found) == 1:
         exercise, notebook, source = found[0]
+        source = "\n".join(line for line in source.splitlines()          # without nbgrader's markers
+                           if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
         print(f"# One solution of exercise {exercise!r}, from {notebook}:\n{source}")
     elif found:
         print(f"{name} is written in {len(found)} exercises: "
