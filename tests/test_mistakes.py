@@ -155,6 +155,10 @@ MISTAKES = {
             ('"LayerA": "db factor"', '"LayerA": "db formula"', "ratio numerical / analytic", ("factor'",)),
             ('"LayerC": "dX formula"', '"LayerC": "dW formula"', "only the middle layer's dX reaches", ()),
             ('"OptimizerB": "step"', '"OptimizerB": "right"', "step check", ()),
+            # the walk: a ✅ per part, then the first wrong part only, though the text says every part is graded
+            ('"OptimizerB": "step"}', '"OptimizerB": "right", "LayerB": "dW factor"}',
+             "5 of 7 parts right: not yet. Not what the tools say for LayerB, OptimizerB. For LayerB, check_gradients",
+             (ALONE,)),
         ],
     },
     "09": {
