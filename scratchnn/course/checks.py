@@ -333,7 +333,8 @@ def diagnose(mine, expected, batch=None):
             if abs(factor * k - 1) < 1e-6 or abs(factor / k - 1) < 1e-6:
                 more = "an extra" if factor < 1 else "a missing"
                 return f"Off by a factor of {factor:.3g}: {more} division by N = {batch}?"
-    whole = any(abs(f - round(f)) < 1e-6 and 2 <= round(f) <= 10 for f in (abs(factor), 1 / abs(factor)))
+    whole = factor != 0 and any(abs(f - round(f)) < 1e-6 and 2 <= round(f) <= 10
+                                for f in (abs(factor), 1 / abs(factor)))
     if m.size < 3 and not whole:  # one or two numbers are often a multiple of the expected ones: that says little
         return ""
     return f"Every entry is {factor:.3g} times the expected one: a constant factor is missing or extra."
