@@ -194,6 +194,8 @@ MISTAKES = {
              "1 / (1 - p)", ()),
             ("self.rng.random(X.shape) >= self.p", "self.rng.random(X.shape) < self.p", "not of keeping it", ()),
             ("return dA if self.mask is None else dA * self.mask", "return dA", "keep that pass's mask", ()),
+            ("return dA if self.mask is None else dA * self.mask",     # the walk's hole, in 11: dA written in place
+             "if self.mask is not None:\n            dA *= self.mask\n        return dA", "changed dA in place", ()),
             ("        if not self.training:\n            self.mask = None\n            return X\n", "",
              "passes every unit unchanged", ()),
         ],
