@@ -6,8 +6,8 @@ each stub; at an exercise it first plants each wrong answer of ``MISTAKES`` (the
 with one edit) and runs only the exercise's check cell. Each planted mistake must end the check cell in
 one error output (so nbgrader gives it no points) whose traceback is a single ❌ line of at most three
 lines of text, holding the expected hint, none of the words a wrong hint would use (with ``ALONE`` among them:
-no ✅ printed before it either), and no statement of the solution (outside the learner's own line that it
-quotes).
+no ✅ printed before it either; with ``QUIET``: no warning), and no statement of the solution (outside the
+learner's own line that it quotes).
 
 Notebook 09's gate checks the learner's files: its mistakes are planted in notebook 04's and 06's
 ``%%writefile`` cells, run in 09's kernel, then the gate cell runs.
