@@ -80,7 +80,8 @@ def test_an_unwritten_stub_names_itself_in_one_line():
 def test_reveal_prints_the_teachers_solution(capsys):
     snn.checks.reveal("count_params")
     out = capsys.readouterr().out
-    assert "def count_params" in out and "BEGIN SOLUTION" in out
+    assert "def count_params" in out and "return" in out
+    assert "SOLUTION" not in out              # the walk: nbgrader's markers are not part of a solution
     snn.checks.reveal("no_such_exercise")
     assert "the exercises are:" in capsys.readouterr().out
 
@@ -216,3 +217,71 @@ def test_check_images_names_a_known_mistake_and_ignores_one_that_equals_the_answ
         snn.checks.check_images("shift", images, right, mistakes=mistakes, hint="look again")
     assert snn.checks.check_images("shift", right + 1e-7, right, mistakes=mistakes)
     assert capsys.readouterr().out == "✅ shift: right.\n"
+
+
+def test_a_library_error_on_a_cells_data_is_one_line_naming_the_function_and_the_cells_line():
+    # the walk: a flat list of points passed to draw.strokes_to_mnist in a check cell gave a 35-line traceback
+    import linecache
+
+    from scratchnn import draw
+    from scratchnn.course.checks import _library_said
+    code = "draw.strokes_to_mnist([(1, 2), (3, 4)])"
+    linecache.cache["<ipython-input-3-abc>"] = (len(code), None, [code], "<ipython-input-3-abc>")  # as IPython keeps it
+    cell = compile(code, "<ipython-input-3-abc>", "exec")
+    with pytest.raises(ValueError) as raised:
+        exec(cell, {"draw": draw})
+    line = _library_said(raised.value)
+    assert line == ("❌ strokes_to_mnist: stroke 0 must be a sequence of (x, y) pairs, got an array of shape (2,) "
+                    "(at `draw.strokes_to_mnist([(1, 2), (3, 4)])`, its cell, line 1).")
+    with pytest.raises(ValueError) as raised:                # a library's own error, not from a cell: no line
+        draw.strokes_to_mnist([(1, 2)])
+    assert _library_said(raised.value) is None
+
+
+def test_returns_says_the_type_and_shape_of_what_came_not_its_numbers():
+    # the walk: dense_forward returning only Z printed the array, cut mid-number, over 3 lines
+    with pytest.raises(CheckFailed) as failed:
+        snn.checks.returns("dense_forward", np.full((4, 3), 0.123456789), 2)
+    assert str(failed.value) == ("❌ dense_forward: not yet. It should return 2 things (a tuple), got one array of "
+                                 "shape (4, 3).")
+
+
+def _raised_in_a_cell(code, call, namespace):
+    """The error ``call`` raises after ``code`` ran as a notebook cell (its functions are the learner's)."""
+    import linecache
+    filename = "<ipython-input-9-abc>"
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    exec(compile(code, filename, "exec"), namespace)
+    with pytest.raises(Exception) as raised:
+        namespace[call]()
+    return raised.value
+
+
+def test_a_name_a_cell_above_stopped_before_setting_says_run_the_cells_above():
+    # the walk: 09 from the top, the gate stopped before `parts = ...`, and my_net (given code) was blamed
+    import subprocess
+    import sys
+    script = ("from IPython.core.interactiveshell import InteractiveShell\n"
+              "shell = InteractiveShell.instance()\n"
+              "for cell in ['import scratchnn as snn', 'def my_net():\\n    return parts[0]',\n"
+              "             'parts = snn.checks.check(\"the gate\", False)', 'my_net()']:\n"
+              "    shell.run_cell(cell, store_history=True)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120).stdout
+    assert out.splitlines() == ["❌ the gate: not yet.",
+                                f"❌ name 'parts' is not defined: {snn.checks.RUN_ABOVE}"], out
+
+
+def test_a_misspelt_name_gets_the_closest_defined_one():
+    # the walk: `bz` for `bs` got only "Import it or define it"
+    from scratchnn.course import checks
+    error = _raised_in_a_cell("def forward_any():\n    return Ws[-1] + bz[-1]\n", "forward_any",
+                              {"Ws": [1], "bs": [2]})
+    line = checks.explain(error)
+    assert line.startswith("❌ forward_any: not yet. It raised NameError") and "A typo of `bs`?" in line, line
+
+
+def test_two_numbers_off_by_a_whole_factor_are_named_other_multiples_are_not():
+    # the walk: tanh_grads exactly half got no note (two numbers were never diagnosed)
+    expected = np.array([3.90203, 1.95101])
+    assert "0.5 times the expected one" in snn.checks.diagnose(expected / 2, expected)
+    assert snn.checks.diagnose(expected * 0.731, expected) == ""     # tanh's derivative forgotten: not "a factor"

@@ -5,8 +5,9 @@ kernel per notebook runs the student notebook top to bottom, with the teacher's 
 each stub; at an exercise it first plants each wrong answer of ``MISTAKES`` (the teacher's solution
 with one edit) and runs only the exercise's check cell. Each planted mistake must end the check cell in
 one error output (so nbgrader gives it no points) whose traceback is a single ❌ line of at most three
-lines of text, holding the expected hint, none of the words a wrong hint would use, and no statement of
-the solution (outside the learner's own line that it quotes).
+lines of text, holding the expected hint, none of the words a wrong hint would use (with ``ALONE`` among them:
+no ✅ printed before it either; with ``QUIET``: no warning), and no statement of the solution (outside the
+learner's own line that it quotes).
 
 Notebook 09's gate checks the learner's files: its mistakes are planted in notebook 04's and 06's
 ``%%writefile`` cells, run in 09's kernel, then the gate cell runs.
@@ -23,6 +24,10 @@ jupyter_client = pytest.importorskip("jupyter_client")
 
 from scratchnn.course import student  # noqa: E402
 
+#: In the words a ❌ line must not hold: no ✅ may be printed before it either (one verdict per exercise).
+ALONE = "(no ✅ before the ❌)"
+#: In the same words: no warning (NumPy's RuntimeWarning, say) printed before the ❌, which says it already.
+QUIET = "(no warning before the ❌)"
 #: notebook -> exercise -> [(text in the teacher's solution, its replacement, hint in the ❌ line, words it must not hold)]
 MISTAKES = {
     "01": {
@@ -34,6 +39,7 @@ MISTAKES = {
         "tanh_grads": [  # the issue: an 18-line traceback; a wrong derivative called "a missing constant"
             ("a = np.tanh(w * x + b)", "a = math.tanh(w * x + b)", "NameError", ()),
             ("dz = 2 * (a - y) * (1 - a ** 2)", "dz = 2 * (a - y)", "tanh's derivative", ("constant",)),
+            ("dz = 2 * (a - y) * (1 - a ** 2)", "dz = (a - y) * (1 - a ** 2)", "0.5 times", ()),   # the walk: no note
         ],
         "silu_backward": [("(s + Z * s * (1 - s))", "s", "product rule", ("constant",))],
         "mae_backward": [("np.sign(P - Y) / P.size", "np.sign(P - Y) / len(P)", "every entry of P", ())],
@@ -54,21 +60,31 @@ MISTAKES = {
             ("dX = dZ @ W.T", "dX = dZ @ W", ".T", ()),
             ("dW = X.T @ dZ", "dW = X.T @ dZ / len(X)", "division by N", ()),
             ("Z = X @ W + b", "Z = X @ W", "affine step", ()),
+            # the walk: 3 lines with an array cut mid-number
+            ("return Z, (X, W)", "return Z", "got one array of shape (4, 3)", ()),
         ],
-        "relu": [("return dA * (Z > 0)", "return dA * (Z < 0)", "only where the unit was on", ())],
+        "relu": [("return dA * (Z > 0)", "return dA * (Z < 0)", "only where the unit was on", ()),
+                 # the walk: writing into dA (the caller's array) got ✅
+                 ("return dA * (Z > 0)", "dA[Z <= 0] = 0\n    return dA", "changed dA in place", ())],
         "my_layers": [  # the issue: a wrong ReLU mask blamed on MyDense; `self.dW +=` a bare TypeError
             ("        return dA * (Z > 0)", "        return dA * (Z < 0)", "MyReLU().backward", ("MyDense",)),
             ("self.dW = X.T @ dZ", "self.dW += X.T @ dZ", "by assignment", ()),
             ("self.dW = X.T @ dZ", "self.dW = X.T @ dZ / len(X)", "division by N", ()),
             ("A = self.activation.forward(Z)", "A = Z", "MyDense(H, snn.ReLU()).forward", ()),
+            ("        return dA * (Z > 0)", "        dA[Z <= 0] = 0\n        return dA", "changed dA in place", ()),
         ],
         "net_backward": [
             ("grads = [dW, db] + grads", "grads = grads + [dW, db]", "reverse layer order", ()),
+            # the walk: these two named relu_backward (already ✅), the frame that raised, not the exercise
             ("dZ = dA if relu_cache is None else relu_backward(dA, relu_cache)", "dZ = relu_backward(dA, relu_cache)",
-             "no ReLU", ()),
+             "no ReLU", ("❌ relu_backward",)),
+            ("dA, dW, db = dense_backward(dZ, dense_cache)", "_, dW, db = dense_backward(dZ, dense_cache)",
+             "hand each layer's dX on", ("❌ relu_backward",)),
             ("dZ = dA if relu_cache is None else relu_backward(dA, relu_cache)", "dZ = dA", "mask is missing", ()),
         ],
-        "leaky_relu_backward": [("np.where(Z > 0, 1.0, alpha)", "np.where(Z > 0, 1.0, 0.0)", "else alpha", ())],
+        "leaky_relu_backward": [("np.where(Z > 0, 1.0, alpha)", "np.where(Z > 0, 1.0, 0.0)", "else alpha", ()),
+                                ("return dA * np.where(Z > 0, 1.0, alpha)", "dA[Z <= 0] *= alpha\n    return dA",
+                                 "changed dA in place", ())],
         "dW_by_examples": [("np.outer(X[n], dZ[n])", "np.outer(dZ[n], X[n])", "transpose", ())],
         "grad_shapes": [('"dW2": (20, 15)', '"dW2": (15, 20)', "dW2 is", ())],
     },
@@ -76,8 +92,12 @@ MISTAKES = {
         "softmax": [  # the issue: "which operand needs a .T?"
             ("np.exp(Z - Z.max(axis=1, keepdims=True))", "np.exp(Z - Z.max(axis=1))", "keepdims", (".T",)),
             ("return -np.sum(Y * log_softmax(Z)) / len(Z)", "return -np.sum(Y * log_softmax(Z))", "division by N", ()),
+            ("np.exp(Z - Z.max(axis=1, keepdims=True))", "np.exp(Z)", "shift each row by its own maximum", (QUIET,)),
         ],
-        "SoftmaxCrossEntropy": [("return (P - Y) / len(P)", "return P - Y", "division by N", ())],
+        "SoftmaxCrossEntropy": [("return (P - Y) / len(P)", "return P - Y", "division by N", ()),
+                                # the walk: NumPy's warnings added 4 lines before the ❌
+                                ("        P = np.clip(P, 1e-12, 1.0)          # 0 * log(0) would be nan\n", "",
+                                 "clip P", (QUIET,))],
         "bce_backward": [("return (p - y) / len(z)", "return (y - p) / len(z)", "wrong sign", ())],
         "expected_initial_loss": [("return np.log(K)", "return 1 / K", "expected", ("factor",))],  # the issue: a scalar
         "softmax_ce_op_by_op": [
@@ -89,7 +109,8 @@ MISTAKES = {
         ],
     },
     "06": {
-        "MyGD": [("p -= self.lr * g", "p = p - self.lr * g", "in place", ())],
+        "MyGD": [("p -= self.lr * g", "p = p - self.lr * g", "in place", ()),
+                 ("p -= self.lr * g", "p += self.lr * g", "uphill", ("in place",))],   # the walk: "in place"
         "MyMomentum": [  # the issue: self.v never created, a 24-line traceback
             ("        if self.v is None:\n            self.v = [np.zeros_like(p) for p in params]\n", "",
              "still None", ()),
@@ -123,7 +144,8 @@ MISTAKES = {
     },
     "08": {
         "fix_dense_backward": [("dX = dZ @ W.T", "dX = dZ @ W", "uses W as it is", ())],
-        "fix_MyReLU": [("return dA * (Z > 0)", "return dA", "straight through", ())],
+        "fix_MyReLU": [("return dA * (Z > 0)", "return dA", "straight through", ()),
+                       ("return dA * (Z > 0)", "dA[Z <= 0] = 0\n        return dA", "changed dA in place", (ALONE,))],
         "DenseFixedDb": [("self.db = dZ.sum(axis=0)", "self.db = dZ.mean(axis=0)", "That is the mean", ())],
         "DenseFixedDW": [("self.dW = X.T @ dZ", "self.dW = X.T @ dZ / len(X)", "divided by N", ())],
         "MySGD": [("p -= self.lr * g", "p += self.lr * g", "uphill", ()),
@@ -133,6 +155,10 @@ MISTAKES = {
             ('"LayerA": "db factor"', '"LayerA": "db formula"', "ratio numerical / analytic", ("factor'",)),
             ('"LayerC": "dX formula"', '"LayerC": "dW formula"', "only the middle layer's dX reaches", ()),
             ('"OptimizerB": "step"', '"OptimizerB": "right"', "step check", ()),
+            # the walk: a ✅ per part, then the first wrong part only, though the text says every part is graded
+            ('"OptimizerB": "step"}', '"OptimizerB": "right", "LayerB": "dW factor"}',
+             "5 of 7 parts right: not yet. Not what the tools say for LayerB, OptimizerB. For LayerB, check_gradients",
+             (ALONE,)),
         ],
     },
     "09": {
@@ -141,6 +167,8 @@ MISTAKES = {
              "    order = rng.permutation(len(X))\n    for epoch in range(epochs):\n", "new random order every epoch", ()),
             ("            optimizer.progress = t / (epochs * steps_per_epoch)\n", "", "optimizer.progress", ()),
             ("* len(batch)", "* batch_size", "short last batch", ()),
+            # the walk: the plain mean of the batch losses got a ✅ for the steps, then a ❌ for the losses
+            ("* len(batch)", "* len(X) / steps_per_epoch", "short last batch", (ALONE,)),
             ("order[step * batch_size:(step + 1) * batch_size]", "order[step:step + batch_size]",
              "consecutive batches", ()),
         ],
@@ -166,12 +194,21 @@ MISTAKES = {
              "1 / (1 - p)", ()),
             ("self.rng.random(X.shape) >= self.p", "self.rng.random(X.shape) < self.p", "not of keeping it", ()),
             ("return dA if self.mask is None else dA * self.mask", "return dA", "keep that pass's mask", ()),
+            ("return dA if self.mask is None else dA * self.mask",     # the walk's hole, in 11: dA written in place
+             "if self.mask is not None:\n            dA *= self.mask\n        return dA", "changed dA in place", ()),
             ("        if not self.training:\n            self.mask = None\n            return X\n", "",
              "passes every unit unchanged", ()),
         ],
     },
     "12": {
-        "shift": [("(x + dx, y + dy)", "(x + dx, y + dx)", "Every point", ())],
+        "shift": [
+            ("(x + dx, y + dy)", "(x + dx, y + dx)", "Every point", ()),
+            # the walk: one flat list of points got ✅ and then a 35-line traceback from strokes_to_mnist
+            ("[[(x + dx, y + dy) for x, y in stroke] for stroke in strokes]",
+             "[(x + dx, y + dy) for stroke in strokes for x, y in stroke]", "Keep the strokes apart", (ALONE,)),
+            ("[[(x + dx, y + dy) for x, y in stroke] for stroke in strokes]",
+             "(np.array(strokes) + [dx, dy]).tolist()", "different lengths", ()),
+        ],
     },
     "13": {
         "mixed_batch": [
@@ -229,6 +266,7 @@ GATE_MISTAKES = [
     ("my_layers", "        return dA * (Z > 0)", "        return dA * (Z < 0)", "MyReLU (my_layers.py): backward",
      ("MyDense",)),
     ("my_optim", "np.sqrt(v_hat) + self.eps", "np.sqrt(v_hat + self.eps)", "outside the square root", ()),
+    ("my_layers", "        return dA * (Z > 0)", "        dA[Z <= 0] = 0\n        return dA", "changed dA in place", ()),
 ]
 
 #: Cells the checks do not need and that take long (notebook 09's full trainings); skipped by a text they hold.
@@ -331,6 +369,10 @@ def run_notebook(prefix, folder):
             line = verdict(outputs)
             assert hint in line, f"hint {hint!r} missing"
             assert not any(word in line for word in never), f"holds one of {never}"
+            printed = "".join(text for kind, text in outputs if kind == "stdout")
+            assert ALONE not in never or "✅" not in printed, f"a ✅ before the ❌:\n{printed}"
+            warned = "".join(text for kind, text in outputs if kind == "stderr")
+            assert QUIET not in never or "Warning" not in warned, f"a warning before the ❌:\n{warned}"
             hint_only = re.sub(r" at `.*?` \(", " (", line)            # the learner's own line may be quoted
             assert not [q for q in quoted if q in hint_only], "quotes a line of the solution"
             results.append((what, line))

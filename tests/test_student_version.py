@@ -108,3 +108,21 @@ def test_reveal_takes_an_exercise_name_and_asks_when_a_function_name_is_in_two(c
     assert "'dense_layer' (04)" in out and "'fix_dense_backward' (08)" in out and "def " not in out
     snn.checks.reveal("count_params")                     # a function of one exercise only
     assert "def count_params" in capsys.readouterr().out
+
+
+def test_every_cell_draws_from_a_generator_it_makes_itself():
+    """Re-running a cell gives the same data: no cell draws from a generator another cell made (the walk: 08's
+    cells shared one `rng`, so running one again changed the data of the next)."""
+    shared = []
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        for number, cell in enumerate(cells(path)):
+            text = "".join(cell["source"])
+            if cell["cell_type"] != "code" or text.startswith("%"):
+                continue
+            tree = ast.parse(text)
+            made = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            made |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments)
+                     for a in n.args + n.kwonlyargs + n.posonlyargs}
+            used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id.startswith("rng")}
+            shared += [f"{path.name} cell {number}: {name}" for name in sorted(used - made)]
+    assert not shared, shared

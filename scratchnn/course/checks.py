@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 TEACHER_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"   # of an editable clone
+_PACKAGE = str(Path(__file__).resolve().parents[1])                     # scratchnn/
 
 
 class CheckFailed(AssertionError):
@@ -70,21 +71,38 @@ def check(label, ok, hint=""):
     return True
 
 
-def run(function, *args, hints=None, **kwargs):
+def run(function, *args, hints=None, unchanged=False, **kwargs):
     """Call the learner's ``function(*args, **kwargs)``; if it raises, fail as one line saying where.
 
     ``NotWritten`` passes through (it is one line already); any other error becomes ``CheckFailed``
     (see ``explain``). ``hints`` (``{text: hint}``, not passed on to ``function``) adds ``hint`` when
     the error message contains ``text``: the mistake that error usually means in this exercise.
+    NumPy's floating-point warnings are off during the call. ``unchanged=True`` (for a backward pass) passes
+    copies of the array arguments and fails if ``function`` changed one in place: its caller still needs it.
     """
+    name = getattr(function, "__qualname__", getattr(function, "__name__", "your function"))
+    given = args
+    if unchanged:
+        args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
     try:
-        return function(*args, **kwargs)
+        with np.errstate(all="ignore"):           # an overflow or a log(0) shows in the result: the ❌ says it
+            result = function(*args, **kwargs)
     except (NotWritten, CheckFailed):
         raise
     except Exception as error:
-        name = getattr(function, "__qualname__", getattr(function, "__name__", "your function"))
         code = getattr(getattr(function, "__func__", function), "__code__", None)
         raise CheckFailed(explain(error, hints, default_name=name, code=code)) from None
+    changed = [k for k, (a, b) in enumerate(zip(given, args)) if a is not b and not np.array_equal(a, b)]
+    if changed:
+        import inspect
+        try:
+            names = list(inspect.signature(function).parameters)
+        except (TypeError, ValueError):
+            names = []
+        arg = names[changed[0]] if changed[0] < len(names) else f"argument {changed[0] + 1}"
+        check(name, False, f"It changed {arg} in place: whoever passed {arg} still needs it as it was, so leave it "
+                           "and return a new array.")
+    return result
 
 
 #: Errors that usually mean one mistake, in any exercise: (exception type, text in the message, text in the
@@ -98,6 +116,7 @@ COMMON_ERRORS = [
     (AttributeError, "object has no attribute", "", "Create that attribute (in __init__, or at the first step) "
                                                     "before using it."),
     (ValueError, "matmul", "", "Write each array's shape next to it: which operand needs a .T?"),
+    (ValueError, "inhomogeneous", "", "Lists of different lengths make no NumPy array: keep them a list of lists."),
 ]
 
 
@@ -144,8 +163,10 @@ def explain(error, hints=None, default_name=None, code=None):
     <hint>``. The line is the innermost one in a notebook cell's function or in a ``my_*.py`` file, so
     frames of the library and of NumPy never show. The hint comes from ``hints`` (``{text in the
     message: hint}``), else from ``COMMON_ERRORS``. ``code`` is one more code object that counts as the
-    learner's (the function ``run`` called). Returns None when no frame is the learner's.
+    learner's (the function ``run`` called): then the line is that function's, where the error left it,
+    and the function it called that raised is named after it. Returns None when no frame is the learner's.
     """
+    import difflib
     import linecache
     frames = []
     tb = error.__traceback__
@@ -158,20 +179,46 @@ def explain(error, hints=None, default_name=None, code=None):
         return None
     where, line = "", ""
     if learners:
-        frame = learners[-1]
+        checked = [f for f in learners if f.f_code is code]     # the exercise graded, not a helper it called
+        frame = (checked or learners)[-1]
         name = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
         line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
         where = f" at `{line}` ({_place(frame)})" if line else f" ({_place(frame)})"
+        if frame is not learners[-1]:
+            where += f" inside {getattr(learners[-1].f_code, 'co_qualname', learners[-1].f_code.co_name)}"
     else:
         name = default_name
     message = str(error).strip().rstrip(".")
     hint = next((h for text, h in (hints or {}).items() if text in str(error)), "")
+    if not hint and isinstance(error, NameError) and getattr(error, "name", None) and learners:
+        if _set_by_a_cell(error.name):            # a given name that a cell stopped before setting
+            return f"❌ {message}: {RUN_ABOVE}"
+        defined = [n for n in {*frame.f_locals, *frame.f_globals} if not n.startswith("_")]
+        close = difflib.get_close_matches(error.name, sorted(defined), n=1, cutoff=0.5)
+        hint = f"A typo of `{close[0]}`? Else import it or define it (run its cell) before using it." if close else ""
     if not hint and isinstance(error, ValueError) and "broadcast" in str(error):
         hint = _broadcast_hint(str(error))
     if not hint:
         hint = next((h for kind, text, in_line, h in COMMON_ERRORS
                      if isinstance(error, kind) and text in str(error) and in_line in line), "")
     return f"❌ {name}: not yet. It raised {type(error).__name__}{where}: {message}. {hint}".rstrip()
+
+
+RUN_ABOVE = "run the cells above this one first (a cell stops at its first ❌, so what comes after it was not defined)."
+
+
+def _set_by_a_cell(name):
+    """Whether a cell run in this session assigns ``name`` (``parts = ...``, ``def name``): then it is not a
+    typo but a name that cell stopped before setting, at an error."""
+    import re
+    try:
+        from IPython import get_ipython
+        sources = get_ipython().user_ns.get("In", [])
+    except Exception:                             # not under IPython
+        return False
+    assigned = re.compile(rf"^(?:[\w\s,]*\b{re.escape(name)}\b[\w\s,]*=(?!=)|\s*(?:def|class) {re.escape(name)}\b)",
+                          re.MULTILINE)
+    return any(assigned.search(source) for source in sources)
 
 
 def _one_line_errors(shell, etype, value, tb, tb_offset=None):
@@ -183,13 +230,33 @@ def _one_line_errors(shell, etype, value, tb, tb_offset=None):
     if not hasattr(value, "_render_traceback_"):
         line = explain(value)
         if line is None and isinstance(value, NameError) and _is_cell(_innermost(tb).f_code.co_filename):
-            line = (f"❌ {value}: run the cells above this one first (a cell stops at its first ❌, so what "
-                    "comes after it was not defined).")
+            line = f"❌ {value}: {RUN_ABOVE}"
+        if line is None:
+            line = _library_said(value)
         if line is not None:
             shell._showtraceback(etype, value, [line])
             return [line]
     shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
     return None
+
+
+def _library_said(error):
+    """One line for a ValueError that scratchnn raised on what a cell passed it (the library's input checks say
+    what was expected and what came), or None: ``❌ strokes_to_mnist: stroke 0 must be ... (at `line`, cell [4]
+    line 2).``"""
+    frames = []
+    tb = error.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    called = next((k for k, f in enumerate(frames) if f.f_code.co_filename.startswith(_PACKAGE)), None)
+    if not isinstance(error, ValueError) or not called or not _is_cell(frames[called - 1].f_code.co_filename):
+        return None
+    import linecache
+    cell, function = frames[called - 1], frames[called].f_code.co_name
+    line = linecache.getline(cell.f_code.co_filename, cell.f_lineno).strip()
+    where = f"at `{line}`, {_place(cell)}" if line else _place(cell)
+    return f"❌ {function}: {str(error).strip().rstrip('.')} ({where})."
 
 
 def _innermost(tb):
@@ -213,9 +280,19 @@ def one_line_errors(on=True):
 def returns(label, value, count):
     """Check that ``value`` is a tuple of ``count`` items (what the exercise returns) and give it back."""
     if not isinstance(value, (tuple, list)) or len(value) != count:
-        got = "None (a missing `return`?)" if value is None else f"{type(value).__name__} {str(value)[:60]}"
-        check(label, False, f"It should return {count} things (a tuple), got {got}.")
+        check(label, False, f"It should return {count} things (a tuple), got {_kind(value)}.")
     return value
+
+
+def _kind(value):
+    """What ``value`` is, in a few words (its type and shape or length, never its numbers)."""
+    if value is None:
+        return "None (a missing `return`?)"
+    if isinstance(value, np.ndarray):
+        return f"one array of shape {value.shape}"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)}"
+    return f"a {type(value).__name__}"
 
 
 def diagnose(mine, expected, batch=None):
@@ -256,7 +333,9 @@ def diagnose(mine, expected, batch=None):
             if abs(factor * k - 1) < 1e-6 or abs(factor / k - 1) < 1e-6:
                 more = "an extra" if factor < 1 else "a missing"
                 return f"Off by a factor of {factor:.3g}: {more} division by N = {batch}?"
-    if m.size < 3:            # one or two numbers are always a multiple of the expected ones: that says nothing
+    whole = factor != 0 and any(abs(f - round(f)) < 1e-6 and 2 <= round(f) <= 10
+                                for f in (abs(factor), 1 / abs(factor)))
+    if m.size < 3 and not whole:  # one or two numbers are often a multiple of the expected ones: that says little
         return ""
     return f"Every entry is {factor:.3g} times the expected one: a constant factor is missing or extra."
 
@@ -409,6 +488,8 @@ def reveal(name, folder=None):
         [s for s in solutions if re.search(rf"^\s*(def|class) {re.escape(name)}\b", s[2], re.MULTILINE)]
     if len(found) == 1:
         exercise, notebook, source = found[0]
+        source = "\n".join(line for line in source.splitlines()          # without nbgrader's markers
+                           if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
         print(f"# One solution of exercise {exercise!r}, from {notebook}:\n{source}")
     elif found:
         print(f"{name} is written in {len(found)} exercises: "
@@ -557,13 +638,14 @@ def your_parts(seed=0):
         Z, dA = rng.normal(0, 1, (6, 4)), rng.normal(0, 1, (6, 4))
         A = np.maximum(0, Z)
         check_close("MyReLU (my_layers.py): forward", run(MyReLU().forward, Z), A)
-        check_close("MyReLU (my_layers.py): backward", run(MyReLU().backward, dA, Z, A), ReLU().backward(dA, Z, A),
-                    hint="Gradient flows only where the unit was on.")
+        check_close("MyReLU (my_layers.py): backward", run(MyReLU().backward, dA, Z, A, unchanged=True),
+                    ReLU().backward(dA, Z, A), hint="Gradient flows only where the unit was on.")
         X = rng.normal(0, 1, (6, 5))
         mine_layer = MyDense(4, ReLU()).build(5, np.random.default_rng(seed), np.float64)
         library = Dense(4, ReLU()).build(5, np.random.default_rng(seed), np.float64)
         check_close("MyDense (my_layers.py): forward", run(mine_layer.forward, X), library.forward(X))
-        check_close("MyDense (my_layers.py): backward, dX", run(mine_layer.backward, dA), library.backward(dA), batch=6)
+        check_close("MyDense (my_layers.py): backward, dX", run(mine_layer.backward, dA, unchanged=True),
+                    library.backward(dA), batch=6)
         for name in ("dW", "db"):
             check_close(f"MyDense (my_layers.py): backward, {name}", getattr(mine_layer, name, None),
                         getattr(library, name), batch=6)
@@ -630,14 +712,21 @@ def check_loop(label, train, make_net, make_optimizer, X, y, epochs=2, batch_siz
         if not all(np.array_equal(a, b) for a, b in zip(w, w_fit)):
             check(label, False, f"The weights differ from fit's first after {where}, with the same gradients: one "
                                 "optimizer step per batch, on the net's parameters and gradients.")
-    check(label, len(mine.steps) == len(theirs.steps),
-          f"It took {len(mine.steps)} optimizer steps, fit takes {len(theirs.steps)} ({epochs} epochs of {steps} "
-          "batches, the last one shorter): every example once per epoch, one step per batch.")
+    if len(mine.steps) != len(theirs.steps):
+        check(label, False, f"It took {len(mine.steps)} optimizer steps, fit takes {len(theirs.steps)} ({epochs} "
+                            f"epochs of {steps} batches, the last one shorter): every example once per epoch, one "
+                            "step per batch.")
     expected = history.history["loss"]
     if not isinstance(losses, (list, tuple, np.ndarray)) or len(losses) != epochs:
-        check(label, False, f"It should return one loss per epoch ({epochs} numbers), got {str(losses)[:60]}.")
-    return check_close(f"{label}: the per-epoch losses", losses, expected, rtol=1e-6,
-                       hint="Each epoch's loss is the mean over its examples: a short last batch counts less.")
+        check(label, False, f"It should return one loss per epoch ({epochs} numbers), got {_kind(losses)}.")
+    try:                                          # one verdict: a ✅ only once the losses are right too
+        right = np.allclose(np.asarray(losses, dtype=np.float64), expected, rtol=1e-6)
+    except (TypeError, ValueError):
+        right = False
+    if not right:
+        check_close(f"{label}: the per-epoch losses", losses, expected, rtol=1e-6,
+                    hint="Each epoch's loss is the mean over its examples: a short last batch counts less.")
+    return check(label, True)
 
 
 def _rates_hint(rates, expected):
